@@ -1,1 +1,31 @@
-export {};
+export { crc32c, maskCrc, maskedCrc32c } from './crc32c.ts';
+export {
+  TensorBoardWriter,
+  readEventFile,
+  findEventFiles,
+  eventFileName,
+  encodeEvent,
+  decodeEvent,
+  encodeRecord,
+  decodeRecords,
+  FILE_VERSION,
+  type TbEvent,
+  type TbScalar,
+} from './tensorboard.ts';
+export {
+  MetricsLog,
+  METRICS_FILE,
+  PHASES,
+  canonicalLine,
+  readMetrics,
+  withoutWallClock,
+  isWallClockKey,
+  isAfter,
+  tensorboardTag,
+  type Phase,
+  type MetricsLine,
+  type MetricValue,
+  type StepInput,
+  type ResumePoint,
+  type MetricsLogOptions,
+} from './metrics-log.ts';
