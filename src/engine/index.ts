@@ -1,1 +1,8 @@
-export {};
+/**
+ * The compute engine: `getKernels()` returns the native addon's kernels when the addon
+ * loads, else the TypeScript fallback (saying so once on stderr). `LONGRL_BACKEND=js`
+ * forces the fallback; `LONGRL_QUIET_BACKEND=1` silences the notice;
+ * `LONGRL_THREADS=n` sets the native worker count (default: all cores).
+ */
+export type { Kernels, AttentionParams, AttentionBackwardParams } from './kernels.ts';
+export { jsKernels, getKernels, nativeKernels, backendInfo, type BackendInfo } from './loader.ts';
