@@ -29,3 +29,6 @@ export {
   type ResumePoint,
   type MetricsLogOptions,
 } from './metrics-log.ts';
+export { Progress, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
+export { formatStepSummary, formatNumber } from './step-summary.ts';
+export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
