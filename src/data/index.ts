@@ -4,3 +4,5 @@ export { synthTokenizerCorpus } from './synth/corpus.ts';
 export * from './synth/vocab.ts';
 export * from './synth/text.ts';
 export * from './synth/tasks.ts';
+export * from './tokens.ts';
+export * from './synth/generate.ts';

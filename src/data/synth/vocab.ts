@@ -19,7 +19,7 @@ const VALUE_LAST = ['b', 'd', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'x', 
 
 /** Filler words: everyday English words chosen by hand for generated sentences. */
 export const FILLER = {
-  det: ['the', 'a', 'one', 'some', 'each', 'every', 'this', 'that'],
+  det: ['the', 'one', 'some', 'each', 'every', 'this', 'that'],
   adj: ['old', 'new', 'small', 'large', 'quiet', 'bright', 'dark', 'warm', 'cold', 'green', 'blue', 'calm', 'busy', 'tall', 'soft', 'round'],
   noun: ['river', 'hill', 'garden', 'window', 'road', 'house', 'tree', 'field', 'bridge', 'market', 'school', 'boat', 'cloud', 'stone', 'lamp', 'table', 'door', 'forest', 'valley', 'train', 'village', 'letter', 'morning', 'evening'],
   verb: ['stands', 'rests', 'waits', 'moves', 'shines', 'turns', 'grows', 'falls', 'opens', 'stays', 'sleeps', 'looks'],
