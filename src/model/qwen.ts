@@ -1,0 +1,282 @@
+/**
+ * The Qwen2/Qwen3 causal LM over one sequence at a time: forward with per-token
+ * log-probabilities of target tokens (and entropy), backward from dLoss/dlogprob
+ * (and dLoss/dentropy), with activation checkpointing (each layer's input is kept, the
+ * layer is recomputed just before its backward) and logits in row chunks (never a T×V
+ * buffer). Only rows whose mask is non-zero get logits: the others report logprob 0 and
+ * entropy 0, which is what every masked loss ignores anyway, and it saves the LM head on
+ * long prompts.
+ */
+import type { Kernels } from '../engine/kernels.ts';
+import { getKernels } from '../engine/index.ts';
+import type { ModelConfig } from './config.ts';
+import { layerBackward, layerForward, type LayerCtx } from './layer.ts';
+import type { LoraAdapters } from './lora.ts';
+import { RopeTables } from './rope.ts';
+import { makeViews, type ModelWeights, type ParamViews } from './weights.ts';
+import { Workspace } from './workspace.ts';
+
+/** What the forward keeps for the backward of one sequence. */
+export interface SeqTape {
+  T: number;
+  ids: Int32Array;
+  /** Targets of the active rows (compacted). */
+  activeTargets: Int32Array;
+  /** Row indices that get logits (mask ≠ 0 and target ≥ 0). */
+  activeRows: Int32Array;
+  invTemp: number;
+  /** Log-sum-exp per active row. */
+  lse: Float32Array;
+  /** Layer inputs x_0..x_{L-1} and the last layer's output x_L, [(L+1)·T·hidden]; null: recompute in backward. */
+  checkpoints: Float32Array | null;
+}
+
+export interface SeqForwardOptions {
+  invTemp?: number;
+  entropy?: boolean;
+  /** Keep the checkpoints for a later backward. */
+  keepTape?: boolean;
+}
+
+export interface SeqForwardResult {
+  logprobs: Float32Array;
+  entropy: Float32Array | null;
+  tape: SeqTape;
+}
+
+/** Rows of logits per chunk: at most ~8M floats (32 MB), between 16 and 256 rows. */
+export function logitChunkRows(vocab: number): number {
+  return Math.max(16, Math.min(256, Math.floor((8 << 20) / vocab)));
+}
+
+export class QwenModel {
+  readonly k: Kernels;
+  readonly cfg: ModelConfig;
+  readonly rope: RopeTables;
+  /** Flat gradients in the weights' layout (null until enableGrads, and always null for frozen bases). */
+  grads: Float32Array | null = null;
+  gradViews: ParamViews | null = null;
+  private ws: Workspace | null = null;
+  private wsLoraRank = 0;
+  private hf = new Float32Array(0);
+  private rstdF = new Float32Array(0);
+  private dX = new Float32Array(0);
+  private xa = new Float32Array(0);
+  private xb = new Float32Array(0);
+  private rowCap = 0;
+  private chunkIn = new Float32Array(0);
+  private chunkLogits = new Float32Array(0);
+  private chunkDh = new Float32Array(0);
+  readonly chunkRows: number;
+
+  constructor(readonly weights: ModelWeights, public lora: LoraAdapters | null = null, kernels?: Kernels) {
+    this.k = kernels ?? getKernels();
+    this.cfg = weights.config;
+    this.rope = new RopeTables(this.cfg);
+    this.chunkRows = logitChunkRows(weights.dims.vocab);
+  }
+
+  /** Gradient buffers for the base weights (full fine-tuning). */
+  enableGrads(): void {
+    if (this.grads) return;
+    this.grads = new Float32Array(this.weights.data.length);
+    this.gradViews = makeViews(this.cfg, this.weights.entries, this.grads);
+  }
+
+  /** Drops base gradients (LoRA training keeps the base frozen). */
+  disableGrads(): void {
+    this.grads = null;
+    this.gradViews = null;
+  }
+
+  ctx(): LayerCtx {
+    return { k: this.k, d: this.weights.dims, eps: this.cfg.rmsNormEps, qkNorm: this.cfg.qkNorm, cos: this.rope.cos, sin: this.rope.sin };
+  }
+
+  private ensure(T: number): Workspace {
+    const d = this.weights.dims;
+    const needLora = this.lora ? this.lora.rank : 0;
+    if (!this.ws || this.wsLoraRank !== needLora) {
+      this.ws = new Workspace(d, this.cfg.qkNorm, true, needLora);
+      this.wsLoraRank = needLora;
+    }
+    this.ws.ensure(T);
+    this.rope.ensure(T);
+    if (T > this.rowCap) {
+      const cap = this.ws.capacity;
+      this.hf = new Float32Array(cap * d.hidden);
+      this.rstdF = new Float32Array(cap);
+      this.dX = new Float32Array(cap * d.hidden);
+      this.xa = new Float32Array(cap * d.hidden);
+      this.xb = new Float32Array(cap * d.hidden);
+      this.rowCap = cap;
+    }
+    if (this.chunkLogits.length === 0) {
+      this.chunkIn = new Float32Array(this.chunkRows * d.hidden);
+      this.chunkDh = new Float32Array(this.chunkRows * d.hidden);
+      this.chunkLogits = new Float32Array(this.chunkRows * d.vocab);
+    }
+    return this.ws;
+  }
+
+  /**
+   * Runs the layers over ids; returns x_L (a view). With `store` (length (L+1)·T·hidden)
+   * every layer input and x_L are kept there.
+   */
+  private runLayers(ids: Int32Array, T: number, store: Float32Array | null): Float32Array {
+    const d = this.weights.dims;
+    const ws = this.ensure(T);
+    const c = this.ctx();
+    const n = T * d.hidden;
+    const slot = (l: number) => store!.subarray(l * n, (l + 1) * n);
+    let x = store ? slot(0) : this.xa.subarray(0, n);
+    this.k.embeddingForward(this.weights.views.embed, ids, x, d.hidden);
+    for (let l = 0; l < d.layers; l++) {
+      const out = store ? slot(l + 1) : (x.buffer === this.xa.buffer ? this.xb : this.xa).subarray(0, n);
+      layerForward(c, this.weights.views.layers[l]!, this.lora?.layers[l] ?? null, ws, T, x, out);
+      x = out;
+    }
+    return x;
+  }
+
+  /** Final norm into this.hf. */
+  private finalNorm(xL: Float32Array, T: number): void {
+    this.k.rmsnormForward(xL, this.weights.views.finalNorm, this.hf, this.rstdF, T, this.weights.dims.hidden, this.cfg.rmsNormEps);
+  }
+
+  /** Logits of `rows` active rows starting at active index a0, into chunkLogits. */
+  private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number): void {
+    const hid = this.weights.dims.hidden;
+    const V = this.weights.dims.vocab;
+    for (let i = 0; i < rows; i++) {
+      const r = activeRows[a0 + i]!;
+      this.chunkIn.set(this.hf.subarray(r * hid, (r + 1) * hid), i * hid);
+    }
+    this.k.sgemm(false, true, rows, V, hid, 1, this.chunkIn, hid, this.weights.views.lmHead, hid, 0, this.chunkLogits, V);
+  }
+
+  /**
+   * Forward of one sequence: logprobs[t] = log softmax(logits_t · invTemp)[targets[t]] for rows
+   * with mask ≠ 0 (0 elsewhere). mask null = all rows.
+   */
+  forwardSequence(ids: Int32Array, targets: Int32Array, mask: Float32Array | null, opts: SeqForwardOptions = {}): SeqForwardResult {
+    const T = ids.length;
+    const d = this.weights.dims;
+    const invTemp = opts.invTemp ?? 1;
+    for (let t = 0; t < T; t++) {
+      const id = ids[t]!;
+      if (!(id >= 0 && id < d.vocab)) throw new RangeError(`token id ${id} at position ${t} is outside the vocabulary [0, ${d.vocab})`);
+      const tg = targets[t]!;
+      if (tg >= d.vocab) throw new RangeError(`target id ${tg} at position ${t} is outside the vocabulary [0, ${d.vocab})`);
+    }
+    let nActive = 0;
+    for (let t = 0; t < T; t++) if ((mask === null || mask[t] !== 0) && targets[t]! >= 0) nActive++;
+    const activeRows = new Int32Array(nActive);
+    const activeTargets = new Int32Array(nActive);
+    for (let t = 0, i = 0; t < T; t++) {
+      if ((mask === null || mask[t] !== 0) && targets[t]! >= 0) {
+        activeRows[i] = t;
+        activeTargets[i++] = targets[t]!;
+      }
+    }
+    const store = opts.keepTape ? new Float32Array((d.layers + 1) * T * d.hidden) : null;
+    const xL = this.runLayers(ids, T, store);
+    this.finalNorm(xL, T);
+    const logprobs = new Float32Array(T);
+    const entropy = opts.entropy ? new Float32Array(T) : null;
+    const lse = new Float32Array(nActive);
+    const C = this.chunkRows;
+    const lpC = new Float32Array(C);
+    const entC = entropy ? new Float32Array(C) : null;
+    for (let a0 = 0; a0 < nActive; a0 += C) {
+      const rows = Math.min(C, nActive - a0);
+      this.chunkLogitsFor(activeRows, a0, rows);
+      this.k.logprobForward(this.chunkLogits, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), invTemp, lpC, entC, lse.subarray(a0, a0 + rows));
+      for (let i = 0; i < rows; i++) {
+        const r = activeRows[a0 + i]!;
+        logprobs[r] = lpC[i]!;
+        if (entropy) entropy[r] = entC![i]!;
+      }
+    }
+    return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store } };
+  }
+
+  /**
+   * Backward of one sequence from dLoss/dlogprob_T (and dLoss/dentropy_T); gradients
+   * accumulate into `grads` (base) and the LoRA gradients.
+   */
+  backwardSequence(tape: SeqTape, dLogprob: Float32Array, dEntropy: Float32Array | null): void {
+    const { T, ids, activeRows, activeTargets } = tape;
+    const d = this.weights.dims;
+    const hid = d.hidden;
+    const n = T * hid;
+    let store = tape.checkpoints;
+    if (!store) {
+      store = new Float32Array((d.layers + 1) * n);
+      this.runLayers(ids, T, store);
+    }
+    const ws = this.ensure(T);
+    const slot = (l: number) => store.subarray(l * n, (l + 1) * n);
+    const g = this.gradViews;
+    const w = this.weights.views;
+    // Head: logits chunks -> dhf (stored into this.dX as dLoss/dhf, zero on inactive rows).
+    const xL = slot(d.layers);
+    this.finalNorm(xL, T);
+    const dhf = this.dX.subarray(0, n);
+    dhf.fill(0);
+    const C = this.chunkRows;
+    const nActive = activeRows.length;
+    const dlC = new Float32Array(C);
+    const deC = dEntropy ? new Float32Array(C) : null;
+    for (let a0 = 0; a0 < nActive; a0 += C) {
+      const rows = Math.min(C, nActive - a0);
+      let any = false;
+      for (let i = 0; i < rows; i++) {
+        const r = activeRows[a0 + i]!;
+        dlC[i] = dLogprob[r]!;
+        if (deC) deC[i] = dEntropy![r]!;
+        if (dlC[i] !== 0 || (deC && deC[i] !== 0)) any = true;
+      }
+      if (!any) continue;
+      this.chunkLogitsFor(activeRows, a0, rows);
+      this.k.logprobBackward(this.chunkLogits, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), tape.invTemp,
+        tape.lse.subarray(a0, a0 + rows), dlC, deC, this.chunkLogits);
+      this.k.sgemm(false, false, rows, hid, d.vocab, 1, this.chunkLogits, d.vocab, w.lmHead, hid, 0, this.chunkDh, hid);
+      if (g) this.k.sgemm(true, false, d.vocab, hid, rows, 1, this.chunkLogits, d.vocab, this.chunkIn, hid, 1, g.lmHead, hid);
+      for (let i = 0; i < rows; i++) {
+        const r = activeRows[a0 + i]!;
+        dhf.set(this.chunkDh.subarray(i * hid, (i + 1) * hid), r * hid);
+      }
+    }
+    // Final norm: dX = dLoss/dx_L.
+    const dX = this.xb.subarray(0, n);
+    this.k.rmsnormBackward(xL, w.finalNorm, this.rstdF, dhf, dX, g ? g.finalNorm : this.normSink(hid), T, hid);
+    const c = this.ctx();
+    for (let l = d.layers - 1; l >= 0; l--) {
+      const x = slot(l);
+      const p = w.layers[l]!;
+      const lora = this.lora?.layers[l] ?? null;
+      // Recompute this layer's forward into the workspace (its output goes to scratch).
+      layerForward(c, p, lora, ws, T, x, this.xa.subarray(0, n));
+      layerBackward(c, p, g ? g.layers[l]! : null, lora, ws, T, x, dX);
+    }
+    if (g) this.k.embeddingBackward(dX, ids, g.embed, hid);
+  }
+
+  private sink = new Float32Array(0);
+  private normSink(n: number): Float32Array {
+    if (this.sink.length < n) this.sink = new Float32Array(n);
+    return this.sink.subarray(0, n);
+  }
+
+  /** Raw logits [vocab] of the last position of ids (for inspection and the CLI). */
+  lastLogits(ids: Int32Array): Float32Array {
+    const T = ids.length;
+    const d = this.weights.dims;
+    const xL = this.runLayers(ids, T, null);
+    this.finalNorm(xL, T);
+    const out = new Float32Array(d.vocab);
+    this.k.sgemm(false, true, 1, d.vocab, d.hidden, 1, this.hf.subarray((T - 1) * d.hidden), d.hidden, this.weights.views.lmHead, d.hidden, 0, out, d.vocab);
+    return out;
+  }
+}
