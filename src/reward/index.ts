@@ -1,1 +1,45 @@
-export {};
+/**
+ * The reward of longrl: answer extraction, rule verifiers (sub-EM, DocMath, multiple
+ * choice, plug-ins), the LLM judge client, the hybrid max(rule, judge) and overlong shaping.
+ */
+export {
+  answerSection,
+  extractQaAnswer,
+  extractDocmathAnswer,
+  extractChoice,
+  extractChoiceGold,
+  extractGold,
+  docmathJudgeFallbackText,
+  stripDots,
+  rstripDots,
+  type ExtractMode,
+} from './extract.ts';
+export { subEm, subEmMax, type Compat, type SubEmOptions } from './docqa.ts';
+export {
+  docmathNormalize,
+  docmathNormalizeString,
+  compareNumbers,
+  docmathScore,
+  type CompareOptions,
+} from './docmath.ts';
+export { pyEvalLiteral, pyValueString, pyToFloat, PyEvalError, type PyValue } from './pyliteral.ts';
+export { pyFloatRepr, pyNumberStr } from './pyfloat.ts';
+export { choiceScore } from './choice.ts';
+export {
+  ruleReward,
+  registerVerifier,
+  loadVerifier,
+  loadVerifiers,
+  builtinKind,
+  VerifierRegistry,
+  defaultVerifierRegistry,
+  type RuleInput,
+  type RuleOptions,
+  type RuleResult,
+  type RuleKind,
+  type Verifier,
+  type VerifierInput,
+  type VerifierEntry,
+  type VerifierModuleSpec,
+} from './rule.ts';
+export { overlongPenalty, type OverlongConfig } from './shaping.ts';
