@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import {
+  trainByteLevelBpe, tokenizerFromJson, loadTokenizer, buildChatTokenizer, CHATML_TEMPLATE, ChatTemplate,
+  BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel, SPECIAL_TOKENS,
+} from '../../src/tokenizer/index.ts';
+import { UserError } from '../../src/util/errors.ts';
+
+const TEXTS = [
+  'Mary went to the kitchen. John moved to the garden.',
+  'Where is Mary? Mary is in the kitchen.',
+  'the the the cat sat on the mat, 2024-01-05!',
+];
+
+/** Independent reference: textbook BPE that recounts every pair after each merge. */
+function naiveMerges(words: Map<string, number>, numMerges: number): string[] {
+  const segs = [...words].map(([w, f]) => ({ syms: [...w], f }));
+  const id = new Map<string, number>(BYTE_TO_CHAR.map((c, i) => [c, i]));
+  const merges: string[] = [];
+  while (merges.length < numMerges) {
+    const counts = new Map<string, number>();
+    for (const { syms, f } of segs) for (let i = 0; i + 1 < syms.length; i++) {
+      const k = `${syms[i]} ${syms[i + 1]}`;
+      counts.set(k, (counts.get(k) ?? 0) + f);
+    }
+    let best: string | null = null;
+    let bestC = 0;
+    let bestKey: [number, number] = [0, 0];
+    for (const [k, c] of counts) {
+      const [a, b] = k.split(' ') as [string, string];
+      const key: [number, number] = [id.get(a)!, id.get(b)!];
+      if (c > bestC || (c === bestC && (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])))) {
+        best = k; bestC = c; bestKey = key;
+      }
+    }
+    if (best === null) break;
+    merges.push(best);
+    const [a, b] = best.split(' ') as [string, string];
+    id.set(a + b, id.size);
+    for (const s of segs) {
+      const out: string[] = [];
+      for (let i = 0; i < s.syms.length; i++) {
+        if (i + 1 < s.syms.length && s.syms[i] === a && s.syms[i + 1] === b) { out.push(a + b); i++; } else out.push(s.syms[i]!);
+      }
+      s.syms = out;
+    }
+  }
+  return merges;
+}
+
+test('byte-level table is GPT-2\'s', () => {
+  assert.equal(BYTE_TO_CHAR[32], 'Ġ');
+  assert.equal(BYTE_TO_CHAR[10], 'Ċ');
+  assert.equal(BYTE_TO_CHAR[65], 'A');
+  assert.equal(BYTE_TO_CHAR[0], 'Ā');
+  assert.equal(BYTE_TO_CHAR[173], 'Ń'); // 256 + 67, GPT-2's last remapped byte
+  assert.equal(new Set(BYTE_TO_CHAR).size, 256);
+  assert.equal(CHAR_TO_BYTE.get('Ġ'), 32);
+  assert.equal(toByteLevel(' é'), 'ĠÃ©');
+});
+
+test('BPE merges equal a textbook reference trainer', () => {
+  const json = trainByteLevelBpe(TEXTS, { vocabSize: 256 + 40 + 1, specialTokens: ['<|endoftext|>'] });
+  const merges = (json['model'] as { merges: string[] }).merges;
+  // Word frequencies from the same Qwen split, computed here by hand-checked regex.
+  const re = /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/giu;
+  const words = new Map<string, number>();
+  for (const t of TEXTS) for (const w of t.match(re) ?? []) words.set(toByteLevel(w), (words.get(toByteLevel(w)) ?? 0) + 1);
+  assert.deepEqual(merges, naiveMerges(words, 40));
+  assert.equal(merges[0], 'h e'); // most frequent pair (the, kitchen, ...)
+});
+
+test('golden ids, single-token words, Unicode round trip', () => {
+  const json = trainByteLevelBpe(TEXTS, { vocabSize: 400, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const tok = tokenizerFromJson(json, { eos_token: '<|im_end|>' });
+  const merges = (json['model'] as { merges: string[] }).merges.length;
+  assert.equal(tok.vocabSize, 256 + merges + 5);
+  assert.equal(tok.tokenToId('<|endoftext|>'), 256 + merges);
+  assert.deepEqual(tok.eosTokenIds, [256 + merges + 2]);
+  assert.deepEqual([...tok.specialTokens.keys()], ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<think>', '</think>']);
+  // Every training word is one token.
+  const ids = tok.encode('Mary went to the kitchen.');
+  assert.deepEqual(ids.map((i) => tok.decode([i])), ['Mary', ' went', ' to', ' the', ' kitchen', '.']);
+  // Golden ids (regression: training is deterministic).
+  assert.deepEqual(ids, [tok.tokenToId('Mary'), tok.tokenToId('Ġwent'), tok.tokenToId('Ġto'), tok.tokenToId('Ġthe'), tok.tokenToId('Ġkitchen'), 46]);
+  assert.deepEqual(tok.encode('A'), [65]);
+  assert.deepEqual(tok.encode('é'), [0xc3, 0xa9]);
+  assert.deepEqual(tok.encode(''), []);
+  assert.equal(tok.decode([]), '');
+  const special = tok.encode('<|im_start|>user\nhi<|im_end|>');
+  assert.equal(special[0], tok.tokenToId('<|im_start|>'));
+  assert.equal(special.at(-1), tok.tokenToId('<|im_end|>'));
+  assert.equal(tok.decode(special, { skipSpecialTokens: true }), 'user\nhi');
+  assert.equal(tok.decode(tok.encode('<think>x</think>'), { skipSpecialTokens: true }), '<think>x</think>');
+  for (const s of [
+    'héllo 求解 x^2=4 🎉 cafe\u0301  \n\n end', '  leading and trailing  ', ' , . ! ?', "don't I'm we'll",
+    '\t\r\n\u00a0\u3000', 'Ω≈ç√∫˜µ≤≥÷ ٩(̾●̮̮̃̾•̃̾)۶ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'Mary<|im_end|>went<think>to</think>',
+  ]) {
+    assert.equal(tok.decode(tok.encode(s)), s, JSON.stringify(s));
+  }
+});
+
+test('chat template renders as Python Jinja2 (trim_blocks, lstrip_blocks) does', () => {
+  // Expected strings produced by jinja2 3.1.6 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True).
+  const t = new ChatTemplate(CHATML_TEMPLATE, 'test');
+  const vars = { eos_token: '<|im_end|>', pad_token: '<|endoftext|>', bos_token: null };
+  assert.equal(t.render([{ role: 'user', content: 'Hello' }], { addGenerationPrompt: true, specialTokens: vars }),
+    '<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n');
+  assert.equal(t.render([{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Where is Mary?' }],
+    { addGenerationPrompt: true, enableThinking: false, specialTokens: vars }),
+    '<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nWhere is Mary?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n');
+  assert.equal(t.render([{ role: 'user', content: 'Q1' }, { role: 'assistant', content: '<think>\nhmm\n</think>\n\nA1' },
+    { role: 'user', content: 'Q2 ünïcode 求解' }], { addGenerationPrompt: true, enableThinking: true, specialTokens: vars }),
+    '<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2 ünïcode 求解<|im_end|>\n<|im_start|>assistant\n');
+  assert.equal(t.render([{ role: 'user', content: 'Q1' }, { role: 'assistant', content: '<think>\nr\n</think>\n\nA1' }], { specialTokens: vars }),
+    '<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\nA1<|im_end|>\n');
+});
+
+test('loadTokenizer reads a folder; errors name the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'longrl-tok-'));
+  const p = buildChatTokenizer({ vocabSize: 2000, extraTexts: ['zxqv zxqv zxqv'] });
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(p.tokenizerJson));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(p.tokenizerConfig));
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [1501, 699] }));
+  const tok = loadTokenizer(dir);
+  const imEnd = tok.tokenToId('<|im_end|>')!;
+  assert.equal(tok.eosTokenIds[0], imEnd);
+  assert.ok(tok.eosTokenIds.includes(1501));
+  assert.equal(tok.encode(' zxqv').length, 1, 'caller text becomes single tokens');
+  const text = tok.applyChatTemplate([{ role: 'user', content: 'Where is Mary?' }], { addGenerationPrompt: true });
+  assert.equal(text, '<|im_start|>user\nWhere is Mary?<|im_end|>\n<|im_start|>assistant\n');
+  const ids = tok.encode(text);
+  assert.equal(ids[0], tok.tokenToId('<|im_start|>'));
+  assert.equal(tok.decode(ids), text);
+  // Missing files / templates.
+  const empty = mkdtempSync(join(tmpdir(), 'longrl-tok-'));
+  assert.throws(() => loadTokenizer(empty), (e: unknown) => e instanceof UserError && e.message.includes('tokenizer.json'));
+  writeFileSync(join(empty, 'tokenizer.json'), JSON.stringify(p.tokenizerJson));
+  const bare = loadTokenizer(empty);
+  assert.throws(() => bare.applyChatTemplate([{ role: 'user', content: 'x' }]), /chat template/);
+  writeFileSync(join(empty, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{% for m in messages %}{{ m.content' }));
+  assert.throws(() => loadTokenizer(empty), (e: unknown) => e instanceof UserError && e.message.includes('tokenizer_config.json'));
+  writeFileSync(join(empty, 'tokenizer.json'), '{not json');
+  assert.throws(() => loadTokenizer(empty), (e: unknown) => e instanceof UserError && e.message.includes('tokenizer.json'));
+  rmSync(dir, { recursive: true });
+  rmSync(empty, { recursive: true });
+});
