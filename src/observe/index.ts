@@ -32,3 +32,5 @@ export {
 export { Progress, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
 export { formatStepSummary, formatNumber } from './step-summary.ts';
 export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
+export { chartSvg, lineChartSvg, svgToPng, type Series, type Panel, type VRule, type ChartOptions } from './charts.ts';
+export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type Axis } from './scales.ts';
