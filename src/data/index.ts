@@ -6,3 +6,4 @@ export * from './synth/text.ts';
 export * from './synth/tasks.ts';
 export * from './tokens.ts';
 export * from './synth/generate.ts';
+export * from './io/index.ts';
