@@ -52,7 +52,7 @@ function base(kind: KlBaseKind, x: number): KlValue {
       const k = Math.exp(y) - y - 1;
       const v = Math.min(10, Math.max(-10, k));
       const dk = k >= -10 && k <= 10 ? Math.exp(y) - 1 : 0;
-      return { value: v, grad: dk * dy };
+      return { value: v, grad: dk === 0 || dy === 0 ? 0 : dk * dy };
     }
   }
 }

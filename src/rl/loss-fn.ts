@@ -113,7 +113,7 @@ export function computePolicyObjective(config: PolicyLossFnConfig, inputs: Polic
     const out = new Float32Array(logprobs[i]?.length ?? d.mask_T.length);
     const w_T = pgAgg.weights_B_T[i] as Float64Array;
     const g_T = pg.dLoss_B_T[i] as Float64Array;
-    for (let t = 0; t < w_T.length; t++) out[t] = scale * (w_T[t] as number) * (g_T[t] as number);
+    for (let t = 0; t < w_T.length; t++) if (w_T[t] !== 0) out[t] = scale * (w_T[t] as number) * (g_T[t] as number);
     return out;
   });
 
@@ -139,7 +139,7 @@ export function computePolicyObjective(config: PolicyLossFnConfig, inputs: Polic
     dLogprobs.forEach((out, i) => {
       const w_T = klAgg.weights_B_T[i] as Float64Array;
       const g_T = dKl_B_T[i] as Float64Array;
-      for (let t = 0; t < w_T.length; t++) out[t] = (out[t] as number) + scale * klCoef * (w_T[t] as number) * (g_T[t] as number);
+      for (let t = 0; t < w_T.length; t++) if (w_T[t] !== 0) out[t] = (out[t] as number) + scale * klCoef * (w_T[t] as number) * (g_T[t] as number);
     });
     metrics['actor/kl_loss'] = klAgg.loss;
     metrics['actor/kl_coef'] = klCoef;
@@ -154,7 +154,7 @@ export function computePolicyObjective(config: PolicyLossFnConfig, inputs: Polic
       dEntropy = datums.map((d, i) => {
         const w_T = hAgg.weights_B_T[i] as Float64Array;
         const out = new Float32Array(entropy[i]?.length ?? d.mask_T.length);
-        for (let t = 0; t < w_T.length; t++) out[t] = -scale * entropyCoef * (w_T[t] as number);
+        for (let t = 0; t < w_T.length; t++) if (w_T[t] !== 0) out[t] = -scale * entropyCoef * (w_T[t] as number);
         return out;
       });
     }

@@ -137,7 +137,7 @@ export function policyLoss(name: PolicyLossName, input: PolicyLossInput, config:
   const dLoss_B_T: Float64Array[] = [];
   const clip_B_T: Float64Array[] = [];
   const clipLower_B_T: Float64Array[] = [];
-  const negKl_B_T: Float64Array[] = [];
+  const kl_B_T: Float64Array[] = [];
   for (let i = 0; i < B; i++) {
     const m_T = mask_B_T[i] as NumArray;
     const lp_T = input.logprobs_B_T[i] as NumArray;
@@ -188,7 +188,7 @@ export function policyLoss(name: PolicyLossName, input: PolicyLossInput, config:
         }
         l_T[t] = l;
         d_T[t] = d;
-        nk_T[t] = logr;
+        nk_T[t] = -logr;
       } else if (name === 'gspo') {
         const z = lp - (det_T[t] as number) + seqLogRatio;
         const s = Math.exp(Math.min(z, 10));
@@ -199,7 +199,7 @@ export function policyLoss(name: PolicyLossName, input: PolicyLossInput, config:
         const d2 = -A * dS * clampGradMask(s, cfg.lo, cfg.hi);
         [l_T[t], d_T[t]] = maxWithGrad(L1, d1, L2, d2);
         cf_T[t] = L2 > L1 ? 1 : 0;
-        nk_T[t] = lp - (old_T[t] as number);
+        nk_T[t] = (old_T[t] as number) - lp;
       } else {
         // cispo: the clipped ratio is a constant weight (sg), the gradient flows through logπ.
         const logr = clamp((det_T[t] as number) - (old_T[t] as number), -20, 20);
@@ -209,19 +209,19 @@ export function policyLoss(name: PolicyLossName, input: PolicyLossInput, config:
         d_T[t] = -w * A;
         cf_T[t] = rho > cfg.hi ? 1 : 0;
         cfl_T[t] = rho < cfg.lo ? 1 : 0;
-        nk_T[t] = clamp(lp - (old_T[t] as number), -20, 20);
+        nk_T[t] = -clamp(lp - (old_T[t] as number), -20, 20);
       }
     }
     loss_B_T.push(l_T);
     dLoss_B_T.push(d_T);
     clip_B_T.push(cf_T);
     clipLower_B_T.push(cfl_T);
-    negKl_B_T.push(nk_T);
+    kl_B_T.push(nk_T);
   }
   const metrics: Record<string, number> = {
     'actor/pg_clipfrac': maskedMean(clip_B_T, mask_B_T),
     'actor/pg_clipfrac_lower': maskedMean(clipLower_B_T, mask_B_T),
-    'actor/ppo_kl': -maskedMean(negKl_B_T, mask_B_T),
+    'actor/ppo_kl': maskedMean(kl_B_T, mask_B_T),
   };
   if (input.samplerLogprobs_B_T) applySamplerWeights(input.samplerLogprobs_B_T, old_B_T, mask_B_T, cfg.tisCap, loss_B_T, dLoss_B_T, metrics);
   return { loss_B_T, dLoss_B_T, forcedAggMode: name === 'gspo' ? 'seq-mean-token-mean' : null, metrics };
