@@ -59,6 +59,18 @@ export function synthTokenizerCorpus(sizes: PoolSizes = DEFAULT_POOL_SIZES): str
     texts.push(`${ledgerFact((i % 30) + 1, k, 10 + (i % 90))} How many coins did accounts ${k} and ${k2} receive in total?`);
     texts.push(`What are all the values of ${k}, in order? What are the values of ${k} and ${k2}? ${answerSentence(`${v}, ${v2}`)}`);
   }
+  // More occurrences of each entity as facts, so BPE merges them ahead of rarer pieces.
+  for (let r = 0; r < 6; r++) {
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      lines.push(kvFact(keys[(i + r * 11) % keys.length] as string, values[(i * 3 + r * 7) % values.length] as string, 'compact'));
+      if (lines.length === 16) {
+        texts.push(`${fillerText(rng, 1)} ${lines.join(' ')}`);
+        lines.length = 0;
+      }
+    }
+    if (lines.length > 0) texts.push(`${fillerText(rng, 1)} ${lines.join(' ')}`);
+  }
   // Chain questions with every hop count, multiple choice, numbers.
   for (let h = 1; h < NUMBER_WORDS.length; h++) {
     const k = keys[h] as string;
