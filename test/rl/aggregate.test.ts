@@ -28,8 +28,10 @@ test('each aggregation mode: golden value, weights = finite differences, masked 
         const h = 1e-3;
         const up = loss.map((row) => Float64Array.from(row));
         const dn = loss.map((row) => Float64Array.from(row));
-        (up[i] as Float64Array)[t] += h;
-        (dn[i] as Float64Array)[t] -= h;
+        const u = up[i] as Float64Array;
+        const d = dn[i] as Float64Array;
+        u[t] = (u[t] as number) + h;
+        d[t] = (d[t] as number) - h;
         const fd = (aggregateLoss(mode, up, mask).loss - aggregateLoss(mode, dn, mask).loss) / (2 * h);
         const w = (r.weights_B_T[i] as Float64Array)[t] as number;
         if ((mask[i] as Float32Array)[t] === 0) assert.equal(w, 0, `${mode} masked weight`);
