@@ -10,11 +10,12 @@
 import type { Kernels } from '../engine/kernels.ts';
 import { getKernels } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
-import { layerBackward, layerForward, type LayerCtx } from './layer.ts';
+import { finishLayer, layerBackward, layerForward, projectQkv, type LayerCtx } from './layer.ts';
 import type { LoraAdapters } from './lora.ts';
 import { RopeTables } from './rope.ts';
 import { makeViews, type ModelWeights, type ParamViews } from './weights.ts';
 import { Workspace } from './workspace.ts';
+import type { KvCache } from './kvcache.ts';
 
 /** What the forward keeps for the backward of one sequence. */
 export interface SeqTape {
@@ -267,6 +268,51 @@ export class QwenModel {
   private normSink(n: number): Float32Array {
     if (this.sink.length < n) this.sink = new Float32Array(n);
     return this.sink.subarray(0, n);
+  }
+
+  /**
+   * Prefill of a prompt into `cache` (rows 0..T-1, positions 0..T-1): a causal forward over
+   * all T rows at once (big GEMMs) that keeps each layer's keys and values. Returns the
+   * raw logits [vocab] of the last row.
+   */
+  prefill(ids: Int32Array, cache: KvCache): Float32Array {
+    const T = ids.length;
+    const d = this.weights.dims;
+    if (T === 0) throw new RangeError('prefill: empty prompt');
+    const ws = this.ensure(T);
+    const c = this.ctx();
+    const n = T * d.hidden;
+    let x = this.xa.subarray(0, n);
+    let out = this.xb.subarray(0, n);
+    this.k.embeddingForward(this.weights.views.embed, ids, x, d.hidden);
+    for (let l = 0; l < d.layers; l++) {
+      const p = this.weights.views.layers[l]!;
+      const lora = this.lora?.layers[l] ?? null;
+      this.k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, T, d.hidden, this.cfg.rmsNormEps);
+      projectQkv(c, p, lora, ws, T, ws.positions);
+      cache.write(l, 0, ws.k, ws.v, T);
+      this.k.attentionForward({
+        q: ws.q, k: ws.k, v: ws.v, out: ws.att, lse: null, Tq: T, Tk: T, H: d.H, Hkv: d.Hkv, D: d.D,
+        scale: 1 / Math.sqrt(d.D), causal: true, qPos0: 0,
+      });
+      finishLayer(c, p, lora, ws, T, x, out);
+      const t = x;
+      x = out;
+      out = t;
+    }
+    cache.length = T;
+    const last = x.subarray((T - 1) * d.hidden, n);
+    const h = new Float32Array(d.hidden);
+    const r = new Float32Array(1);
+    this.k.rmsnormForward(last, this.weights.views.finalNorm, h, r, 1, d.hidden, this.cfg.rmsNormEps);
+    const logits = new Float32Array(d.vocab);
+    this.k.sgemm(false, true, 1, d.vocab, d.hidden, 1, h, d.hidden, this.weights.views.lmHead, d.hidden, 0, logits, d.vocab);
+    return logits;
+  }
+
+  /** Makes the RoPE tables cover positions [0, n) (call before decoding that far). */
+  ensurePositions(n: number): void {
+    this.rope.ensure(n);
   }
 
   /** Raw logits [vocab] of the last position of ids (for inspection and the CLI). */

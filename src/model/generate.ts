@@ -1,0 +1,237 @@
+/**
+ * Sampling with a KV cache: each prompt is prefilled ONCE (one causal forward over the
+ * whole prompt, keeping keys and values), then its n samples decode together. In a decode
+ * step all active rows of all groups go through the projections as one GEMM (the weights
+ * are read once per step, not once per sample); each group's queries attend to the shared
+ * prompt keys in one non-causal attention call (Tq = group size), each row attends to its
+ * own generated suffix, and the two partial attentions are merged with their saved
+ * log-sum-exps (as flash-decoding merges splits):
+ *   out = (e^{l1−m}·o1 + e^{l2−m}·o2) / (e^{l1−m} + e^{l2−m}),  m = max(l1, l2).
+ *
+ * Randomness: sample j of prompt i draws from its own stream Rng.derive(seed, "sample/i/j"),
+ * so results do not depend on batching or on the other samples.
+ */
+import type { SampleParams, SampledSequence, FinishReason } from '../policy/types.ts';
+import { Rng } from '../util/rng.ts';
+import { UserError } from '../util/errors.ts';
+import { KvCache } from './kvcache.ts';
+import { finishLayer, projectQkv } from './layer.ts';
+import type { QwenModel } from './qwen.ts';
+import { TokenPicker } from './sampler.ts';
+import { Workspace } from './workspace.ts';
+
+/** One row of a decode step: the token to feed, the shared prefix and the row's own cache. */
+export interface DecodeRow {
+  token: number;
+  prefix: KvCache;
+  suffix: KvCache;
+}
+
+/** Batched one-token decode over preallocated buffers (no allocation per step). */
+export class Decoder {
+  private readonly ws: Workspace;
+  private readonly xa: Float32Array;
+  private readonly xb: Float32Array;
+  private readonly o1: Float32Array;
+  private readonly o2: Float32Array;
+  private readonly l1: Float32Array;
+  private readonly l2: Float32Array;
+  private readonly ids: Int32Array;
+  private readonly pos: Int32Array;
+  private readonly hf: Float32Array;
+  private readonly rstd: Float32Array;
+  readonly logits: Float32Array;
+
+  constructor(readonly model: QwenModel, readonly maxRows: number) {
+    const d = model.weights.dims;
+    this.ws = new Workspace(d, model.cfg.qkNorm, false, model.lora ? model.lora.rank : 0);
+    this.ws.ensure(maxRows);
+    this.xa = new Float32Array(maxRows * d.hidden);
+    this.xb = new Float32Array(maxRows * d.hidden);
+    this.o1 = new Float32Array(maxRows * d.qDim);
+    this.o2 = new Float32Array(maxRows * d.qDim);
+    this.l1 = new Float32Array(maxRows * d.H);
+    this.l2 = new Float32Array(maxRows * d.H);
+    this.ids = new Int32Array(maxRows);
+    this.pos = new Int32Array(maxRows);
+    this.hf = new Float32Array(maxRows * d.hidden);
+    this.rstd = new Float32Array(maxRows);
+    this.logits = new Float32Array(maxRows * d.vocab);
+  }
+
+  /**
+   * Feeds one token per row (rows sharing a prefix must be adjacent) and returns the
+   * logits [rows, vocab] (a view of a reused buffer). Each row's suffix grows by one.
+   */
+  step(rows: readonly DecodeRow[]): Float32Array {
+    const S = rows.length;
+    if (S > this.maxRows) throw new RangeError(`decode step of ${S} rows > maxRows ${this.maxRows}`);
+    const m = this.model;
+    const k = m.k;
+    const d = m.weights.dims;
+    const { hidden, qDim, kvDim, H, Hkv, D } = d;
+    let maxPos = 0;
+    for (let r = 0; r < S; r++) {
+      const row = rows[r]!;
+      this.ids[r] = row.token;
+      this.pos[r] = row.prefix.length + row.suffix.length;
+      maxPos = Math.max(maxPos, this.pos[r]!);
+    }
+    m.ensurePositions(maxPos + 1);
+    const c = m.ctx();
+    const ws = this.ws;
+    const w = m.weights.views;
+    const scale = 1 / Math.sqrt(D);
+    let x = this.xa;
+    let out = this.xb;
+    k.embeddingForward(w.embed, this.ids.subarray(0, S), x, hidden);
+    for (let l = 0; l < d.layers; l++) {
+      const p = w.layers[l]!;
+      const lora = m.lora?.layers[l] ?? null;
+      k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, S, hidden, c.eps);
+      projectQkv(c, p, lora, ws, S, this.pos);
+      for (let r = 0; r < S; r++) {
+        const row = rows[r]!;
+        row.suffix.write(l, row.suffix.length, ws.k.subarray(r * kvDim), ws.v.subarray(r * kvDim), 1);
+      }
+      // Shared prefix: one call per group with the group's queries batched.
+      for (let a = 0; a < S;) {
+        const prefix = rows[a]!.prefix;
+        let b = a + 1;
+        while (b < S && rows[b]!.prefix === prefix) b++;
+        k.attentionForward({
+          q: ws.q.subarray(a * qDim), k: prefix.k[l]!, v: prefix.v[l]!, out: this.o1.subarray(a * qDim), lse: this.l1.subarray(a * H),
+          Tq: b - a, Tk: prefix.length, H, Hkv, D, scale, causal: false, qPos0: 0,
+        });
+        a = b;
+      }
+      // Own suffix (including the token just written).
+      for (let r = 0; r < S; r++) {
+        const suf = rows[r]!.suffix;
+        k.attentionForward({
+          q: ws.q.subarray(r * qDim), k: suf.k[l]!, v: suf.v[l]!, out: this.o2.subarray(r * qDim), lse: this.l2.subarray(r * H),
+          Tq: 1, Tk: suf.length + 1, H, Hkv, D, scale, causal: false, qPos0: 0,
+        });
+      }
+      mergeAttention(this.o1, this.l1, this.o2, this.l2, ws.att, S * H, D);
+      finishLayer(c, p, lora, ws, S, x, out);
+      const t = x;
+      x = out;
+      out = t;
+    }
+    for (const row of rows) row.suffix.length++;
+    k.rmsnormForward(x, w.finalNorm, this.hf, this.rstd, S, hidden, c.eps);
+    const logits = this.logits.subarray(0, S * d.vocab);
+    k.sgemm(false, true, S, d.vocab, hidden, 1, this.hf, hidden, w.lmHead, hidden, 0, logits, d.vocab);
+    return logits;
+  }
+}
+
+/** Merges two partial attentions over disjoint key sets by their log-sum-exps (per head row of D). */
+export function mergeAttention(o1: Float32Array, l1: Float32Array, o2: Float32Array, l2: Float32Array, out: Float32Array, heads: number, D: number): void {
+  for (let i = 0; i < heads; i++) {
+    const a = l1[i]!;
+    const b = l2[i]!;
+    const mx = a > b ? a : b;
+    const ea = a === -Infinity ? 0 : Math.exp(a - mx);
+    const eb = b === -Infinity ? 0 : Math.exp(b - mx);
+    const inv = 1 / (ea + eb);
+    const wa = ea * inv;
+    const wb = eb * inv;
+    const o = i * D;
+    for (let j = 0; j < D; j++) out[o + j] = wa * o1[o + j]! + wb * o2[o + j]!;
+  }
+}
+
+export interface GenerateOptions {
+  /** Decoder for stop strings (token ids → text). */
+  decode?: (ids: readonly number[]) => string;
+  /** Most rows decoded together (groups are batched in waves up to this many samples). */
+  maxBatchRows?: number;
+}
+
+interface Stream {
+  prompt: number;
+  rng: Rng;
+  group: Group;
+  suffix: KvCache | null;
+  tokens: number[];
+  logprobs: number[];
+  finish: FinishReason | null;
+}
+
+interface Group { prompt: number; prefix: KvCache }
+
+function validate(params: SampleParams): void {
+  if (!Number.isInteger(params.n) || params.n < 1) throw new UserError(`sampling n must be a positive integer, got ${params.n}`);
+  if (!Number.isInteger(params.maxTokens) || params.maxTokens < 0) throw new UserError(`maxTokens must be a non-negative integer, got ${params.maxTokens}`);
+  if (!(params.temperature >= 0)) throw new UserError(`temperature must be >= 0, got ${params.temperature}`);
+  if (!(params.topP > 0 && params.topP <= 1)) throw new UserError(`topP must be in (0, 1], got ${params.topP}`);
+}
+
+/** Samples `params.n` continuations of every prompt (see the module doc). */
+export function generate(model: QwenModel, prompts: readonly (readonly number[])[], params: SampleParams, opts: GenerateOptions = {}): SampledSequence[][] {
+  validate(params);
+  const d = model.weights.dims;
+  const results: SampledSequence[][] = prompts.map(() => []);
+  if (params.maxTokens === 0) {
+    return prompts.map(() => Array.from({ length: params.n }, () => ({ tokens: [], logprobs: [], finishReason: 'length' as FinishReason })));
+  }
+  const maxRows = Math.max(params.n, opts.maxBatchRows ?? 64);
+  const picker = new TokenPicker(d.vocab);
+  const stopIds = new Set(params.stopTokenIds ?? []);
+  const stopStrings = (params.stopStrings ?? []).filter((s) => s.length > 0);
+  if (stopStrings.length > 0 && !opts.decode) throw new UserError('stop strings need a tokenizer (decode function)');
+  const tail = 8 + 4 * Math.max(0, ...stopStrings.map((s) => s.length));
+  const pick = { temperature: params.temperature, topP: params.topP, topK: params.topK };
+  let decoder: Decoder | null = null;
+
+  const accept = (s: Stream, token: number, logprob: number) => {
+    s.tokens.push(token);
+    s.logprobs.push(logprob);
+    if (stopIds.has(token)) s.finish = 'stop';
+    else if (stopStrings.length > 0) {
+      const text = opts.decode!(s.tokens.slice(-tail));
+      if (stopStrings.some((x) => text.includes(x))) s.finish = 'stop';
+    }
+    if (s.finish === null && s.tokens.length >= params.maxTokens) s.finish = 'length';
+  };
+
+  for (let p0 = 0; p0 < prompts.length;) {
+    // One wave: as many whole groups as fit in maxRows.
+    const groupsInWave = Math.max(1, Math.floor(maxRows / params.n));
+    const p1 = Math.min(prompts.length, p0 + groupsInWave);
+    const streams: Stream[] = [];
+    for (let pi = p0; pi < p1; pi++) {
+      const prompt = prompts[pi]!;
+      if (prompt.length === 0) throw new UserError(`prompt ${pi} is empty: sampling needs at least one prompt token`);
+      for (const id of prompt) if (!(Number.isInteger(id) && id >= 0 && id < d.vocab)) throw new UserError(`prompt ${pi}: token id ${id} is outside the vocabulary [0, ${d.vocab})`);
+      const prefix = new KvCache(d.layers, d.kvDim, prompt.length);
+      const logits = model.prefill(Int32Array.from(prompt), prefix);
+      const group: Group = { prompt: pi, prefix };
+      for (let j = 0; j < params.n; j++) {
+        const s: Stream = { prompt: pi, rng: Rng.derive(params.seed, `sample/${pi}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
+        const r = picker.pick(logits, pick, s.rng);
+        accept(s, r.token, r.logprob);
+        if (s.finish === null) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
+        streams.push(s);
+      }
+    }
+    decoder ??= new Decoder(model, maxRows);
+    for (;;) {
+      const active = streams.filter((s) => s.finish === null);
+      if (active.length === 0) break;
+      const rows: DecodeRow[] = active.map((s) => ({ token: s.tokens[s.tokens.length - 1]!, prefix: s.group.prefix, suffix: s.suffix! }));
+      const logits = decoder.step(rows);
+      for (let r = 0; r < active.length; r++) {
+        const s = active[r]!;
+        const res = picker.pick(logits.subarray(r * d.vocab, (r + 1) * d.vocab), pick, s.rng);
+        accept(s, res.token, res.logprob);
+        if (s.finish !== null) s.suffix = null;
+      }
+    }
+    for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish! });
+    p0 = p1;
+  }
+  return results;
+}
