@@ -14,7 +14,7 @@ export {
   rstripDots,
   type ExtractMode,
 } from './extract.ts';
-export { subEm, subEmMax, type Compat, type SubEmOptions } from './docqa.ts';
+export { subEm, subEmMax, type Compat as RewardCompat, type SubEmOptions } from './docqa.ts';
 export {
   docmathNormalize,
   docmathNormalizeString,
@@ -42,4 +42,29 @@ export {
   type VerifierEntry,
   type VerifierModuleSpec,
 } from './rule.ts';
-export { overlongPenalty, type OverlongConfig } from './shaping.ts';
+export type { OverlongConfig } from './shaping.ts';
+export {
+  JUDGE_SYSTEM_PROMPT,
+  judgeUserMessage,
+  parseVerdict,
+  questionFromPrompt,
+  type ParsedVerdict,
+} from './judge-prompt.ts';
+export {
+  createJudge,
+  chatCompletionsUrl,
+  parseRetryAfter,
+  JUDGE_COUNTERS,
+  type Judge,
+  type JudgeOptions,
+  type JudgeRequest,
+  type JudgeVerdict,
+} from './judge.ts';
+export {
+  hybridReward,
+  judgeProblem,
+  type HybridItem,
+  type HybridOptions,
+  type HybridResult,
+  type HybridBatch,
+} from './hybrid.ts';

@@ -1,0 +1,362 @@
+/**
+ * The LLM judge client (qwenlong-recipe.md §3; contracts.md §6): the QwenLong-L1 judge
+ * prompt sent to any OpenAI-compatible `/v1/chat/completions` endpoint (vLLM, SGLang,
+ * llama.cpp server, Ollama, OpenAI) at temperature 0.
+ *
+ * Robustness, because training must go on when the judge misbehaves:
+ * - at most `concurrency` requests in flight (a semaphore; the slot is released while a
+ *   request waits to retry);
+ * - a per-request timeout (AbortController) covering the whole exchange, body included;
+ * - retries with exponential backoff, jitter and `Retry-After` on 429, 5xx, 408,
+ *   time-outs, dropped connections and malformed replies, up to `maxRetries`; with
+ *   `compat: 'reference'` only 429 is retried, 5 tries, backoff 1→2→…→64 s, as the
+ *   original reward code does;
+ * - a final failure is a verdict with `score: null` and `error` set (the caller falls back
+ *   to the rule score); it never throws;
+ * - a persistent cache keyed by (question, prediction, gold, judge model), appended as
+ *   JSONL one whole line per write (a kill -9 leaves at most one torn last line, dropped
+ *   on reload), so a resumed run never pays twice; identical concurrent requests share
+ *   one call;
+ * - counters for every outcome and fault kind (`counters()`).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Rng, hash32 } from '../util/rng.ts';
+import { JsonlWriter } from '../util/jsonl.ts';
+import { UserError } from '../util/errors.ts';
+import type { Compat } from './docqa.ts';
+import { JUDGE_SYSTEM_PROMPT, judgeUserMessage, parseVerdict } from './judge-prompt.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface JudgeOptions {
+  /** Server base URL (`http://host:port`, `.../v1`) or the full `/v1/chat/completions` URL. */
+  url: string;
+  /** Model name sent in the request; part of the cache key. */
+  model: string;
+  /** Bearer token, if the server wants one. */
+  apiKey?: string;
+  /** Requests in flight at most (default 8). */
+  concurrency?: number;
+  /** Per-request timeout in ms, whole exchange (default 60 000). */
+  timeoutMs?: number;
+  /** Retries after the first try (default 5; reference compat: 4, i.e. 5 tries). */
+  maxRetries?: number;
+  /** Score with the strict `[[YES]]` parse instead of the reference substring `YES`. */
+  strict?: boolean;
+  /** `reference`: retry on 429 only, deterministic backoff 1→64 s, as QwenLong-L1's reward. */
+  compat?: Compat;
+  /** JSONL cache file (e.g. `<run>/judge-cache.jsonl`); none = no persistence. */
+  cachePath?: string;
+  /** First backoff delay in ms (default 1000); doubles per retry. */
+  backoffBaseMs?: number;
+  /** Largest backoff delay in ms (default 64 000). */
+  backoffMaxMs?: number;
+  /** Largest `Retry-After` honoured, in ms (default 120 000). */
+  maxRetryAfterMs?: number;
+  /** `max_tokens` of the judge reply (default: not sent, the server's default). */
+  maxTokens?: number;
+  /** `seed` sent with each request (QwenLong-L1 eval uses 42); default: not sent. */
+  seed?: number;
+  /** Seed of the backoff jitter (default 0); jitter changes timing only, never verdicts. */
+  jitterSeed?: number;
+}
+
+/** One question for the judge. */
+export interface JudgeRequest {
+  /** The question (`problem` in the judge prompt). */
+  problem: string;
+  /** Answer 1: the extracted prediction. */
+  prediction: string;
+  /** Answer 2: the extracted gold. */
+  gold: string;
+}
+
+export interface JudgeVerdict {
+  /** 1 or 0 per the active rule (reference substring, or strict); null when the judge failed. */
+  score: 0 | 1 | null;
+  /** Reference verdict: substring `YES` in the reply. */
+  yes: boolean;
+  /** Strict verdict: last bracketed verdict is `[[YES]]`. */
+  strictYes: boolean;
+  /** The reply had a `[[YES]]`/`[[NO]]`. */
+  hasVerdict: boolean;
+  /** The judge's reply text (null on failure). */
+  reply: string | null;
+  /** Why the judge failed for good (null on success). */
+  error: string | null;
+  /** Served from the cache (persisted or in-process). */
+  cached: boolean;
+  /** HTTP attempts made for this verdict (0 when cached). */
+  attempts: number;
+}
+
+export interface Judge {
+  readonly model: string;
+  judge(req: JudgeRequest): Promise<JudgeVerdict>;
+  /** Judges many requests concurrently (bounded by `concurrency`), results in input order. */
+  judgeMany(reqs: readonly JudgeRequest[]): Promise<JudgeVerdict[]>;
+  /** Counter snapshot: `reward/judge_calls`, `judge/requests`, `judge/errors`, ... */
+  counters(): Record<string, number>;
+  /** Entries in the cache (loaded and new). */
+  cacheSize(): number;
+  /** Flushes and closes the cache file. */
+  close(): void;
+}
+
+/** Every counter name, so a snapshot always has all of them (zeros included). */
+export const JUDGE_COUNTERS = [
+  'reward/judge_calls', // judge() calls
+  'judge/requests', // HTTP attempts
+  'judge/cache_hits', // served from cache (persisted or shared in-flight)
+  'judge/cache_loaded', // entries read from the cache file at start
+  'judge/cache_torn_lines', // unreadable cache lines skipped at start
+  'judge/retries', // attempts after the first
+  'judge/retry_after', // retries whose delay came from a Retry-After header
+  'judge/timeouts',
+  'judge/connection_errors', // refused, reset, dropped mid-reply
+  'judge/http_429',
+  'judge/http_5xx',
+  'judge/http_4xx', // other 4xx (not retried, except 408)
+  'judge/malformed', // non-JSON body or no choices[0].message
+  'judge/errors', // verdicts that failed for good
+  'judge/no_verdict', // replies with neither [[YES]] nor [[NO]]
+  'judge/yes', // reference verdict YES
+  'judge/strict_yes', // strict verdict [[YES]]
+  'judge/verdict_disagree', // reference and strict verdicts differ
+] as const;
+
+type Fault = 'timeout' | 'connection' | 'http_429' | 'http_5xx' | 'http_408' | 'http_4xx' | 'malformed';
+
+class AttemptError extends Error {
+  constructor(
+    readonly fault: Fault,
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** `http://h:p` → `http://h:p/v1/chat/completions`; `.../v1` gets `/chat/completions`. */
+export function chatCompletionsUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError(`judge URL "${url}" is not a valid URL (expected e.g. http://127.0.0.1:8000/v1)`);
+  }
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path.endsWith('/chat/completions')) return u.toString();
+  u.pathname = path.endsWith('/v1') ? `${path}/chat/completions` : `${path}/v1/chat/completions`;
+  return u.toString();
+}
+
+/** `Retry-After` in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+function cacheKey(req: JudgeRequest, model: string): string {
+  return createHash('sha256').update(JSON.stringify([req.problem, req.prediction, req.gold, model])).digest('hex');
+}
+
+interface CacheLine {
+  key: string;
+  model: string;
+  reply: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates a judge client. Reads the cache file (if any) now. */
+export function createJudge(opts: JudgeOptions): Judge {
+  const endpoint = chatCompletionsUrl(opts.url);
+  const reference = opts.compat === 'reference';
+  const concurrency = opts.concurrency ?? 8;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const maxRetries = opts.maxRetries ?? (reference ? 4 : 5);
+  const baseMs = opts.backoffBaseMs ?? 1000;
+  const maxMs = opts.backoffMaxMs ?? 64_000;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 120_000;
+  if (!(timeoutMs > 0)) throw new UserError(`judge timeoutMs must be > 0 (got ${timeoutMs})`);
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new UserError(`judge maxRetries must be an integer >= 0 (got ${maxRetries})`);
+  const sem = new Semaphore(concurrency);
+  const rng = new Rng(opts.jitterSeed ?? hash32(`judge-jitter:${opts.model}`));
+  const counts: Record<string, number> = Object.fromEntries(JUDGE_COUNTERS.map((k) => [k, 0]));
+  const bump = (k: string, n = 1): void => {
+    counts[k] = (counts[k] ?? 0) + n;
+  };
+
+  // ---- cache: load, then append
+  const cache = new Map<string, string>();
+  let writer: JsonlWriter | null = null;
+  if (opts.cachePath !== undefined) {
+    if (existsSync(opts.cachePath)) {
+      const lines = readFileSync(opts.cachePath, 'utf8').split('\n');
+      for (const raw of lines) {
+        if (raw.trim() === '') continue;
+        try {
+          const line = JSON.parse(raw) as CacheLine;
+          if (typeof line.key === 'string' && typeof line.reply === 'string') {
+            cache.set(line.key, line.reply);
+            bump('judge/cache_loaded');
+          } else bump('judge/cache_torn_lines');
+        } catch {
+          bump('judge/cache_torn_lines');
+        }
+      }
+    } else {
+      mkdirSync(dirname(opts.cachePath), { recursive: true });
+    }
+    writer = new JsonlWriter(opts.cachePath);
+  }
+  const inflight = new Map<string, Promise<JudgeVerdict>>();
+
+  function verdictFrom(reply: string, cached: boolean, attempts: number): JudgeVerdict {
+    const v = parseVerdict(reply);
+    const score: 0 | 1 = (opts.strict ? v.strictYes : v.yes) ? 1 : 0;
+    return { score, ...v, reply, error: null, cached, attempts };
+  }
+
+  function countVerdict(v: JudgeVerdict): void {
+    if (v.yes) bump('judge/yes');
+    if (v.strictYes) bump('judge/strict_yes');
+    if (v.yes !== v.strictYes) bump('judge/verdict_disagree');
+    if (!v.hasVerdict) bump('judge/no_verdict');
+  }
+
+  /** One HTTP exchange; throws AttemptError on any fault. */
+  async function attempt(body: string): Promise<string> {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    bump('judge/requests');
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(endpoint, { method: 'POST', headers, body, signal: ctl.signal });
+        text = await res.text();
+      } catch (err) {
+        if (ctl.signal.aborted) throw new AttemptError('timeout', `no complete reply within ${timeoutMs} ms`);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw new AttemptError('connection', `connection failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      }
+      if (res.status === 429) throw new AttemptError('http_429', 'HTTP 429', parseRetryAfter(res.headers.get('retry-after')));
+      if (res.status === 408) throw new AttemptError('http_408', 'HTTP 408', parseRetryAfter(res.headers.get('retry-after')));
+      if (res.status >= 500) throw new AttemptError('http_5xx', `HTTP ${res.status}: ${text.slice(0, 200)}`, parseRetryAfter(res.headers.get('retry-after')));
+      if (res.status >= 400 || res.status < 200) throw new AttemptError('http_4xx', `HTTP ${res.status}: ${text.slice(0, 200)}`);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new AttemptError('malformed', `reply is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
+      }
+      const choice = (json as { choices?: { message?: { content?: unknown } }[] }).choices?.[0];
+      if (!choice || typeof choice.message !== 'object' || choice.message === null) {
+        throw new AttemptError('malformed', 'reply has no choices[0].message');
+      }
+      const content = choice.message.content;
+      if (content === null || content === undefined) return '';
+      if (typeof content !== 'string') throw new AttemptError('malformed', 'choices[0].message.content is not a string');
+      return content;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function retryable(f: Fault): boolean {
+    if (reference) return f === 'http_429';
+    return f !== 'http_4xx';
+  }
+
+  function backoffMs(retry: number, retryAfterMs: number | null): number {
+    if (retryAfterMs !== null) {
+      bump('judge/retry_after');
+      return Math.min(retryAfterMs, maxRetryAfterMs);
+    }
+    const d = Math.min(maxMs, baseMs * 2 ** retry);
+    return reference ? d : d * (0.5 + 0.5 * rng.float());
+  }
+
+  async function call(req: JudgeRequest, key: string): Promise<JudgeVerdict> {
+    const payload: Record<string, unknown> = {
+      model: opts.model,
+      messages: [
+        { role: 'system', content: JUDGE_SYSTEM_PROMPT },
+        { role: 'user', content: judgeUserMessage(req.problem, req.prediction, req.gold) },
+      ],
+      temperature: 0,
+      n: 1,
+    };
+    if (opts.maxTokens !== undefined) payload.max_tokens = opts.maxTokens;
+    if (opts.seed !== undefined) payload.seed = opts.seed;
+    const body = JSON.stringify(payload);
+    let attempts = 0;
+    for (let retry = 0; ; retry++) {
+      attempts++;
+      let fault: AttemptError;
+      try {
+        const reply = await sem.run(() => attempt(body));
+        cache.set(key, reply);
+        writer?.write({ key, model: opts.model, reply } satisfies CacheLine);
+        const v = verdictFrom(reply, false, attempts);
+        countVerdict(v);
+        return v;
+      } catch (err) {
+        if (!(err instanceof AttemptError)) throw err;
+        fault = err;
+      }
+      bump(fault.fault === 'timeout' ? 'judge/timeouts'
+        : fault.fault === 'connection' ? 'judge/connection_errors'
+        : fault.fault === 'http_408' ? 'judge/timeouts'
+        : `judge/${fault.fault}`);
+      if (!retryable(fault.fault) || retry >= maxRetries) {
+        bump('judge/errors');
+        const why = retryable(fault.fault) ? `${fault.message} (gave up after ${attempts} tries)` : fault.message;
+        return { score: null, yes: false, strictYes: false, hasVerdict: false, reply: null, error: why, cached: false, attempts };
+      }
+      bump('judge/retries');
+      await sleep(backoffMs(retry, fault.retryAfterMs));
+    }
+  }
+
+  async function judge(req: JudgeRequest): Promise<JudgeVerdict> {
+    bump('reward/judge_calls');
+    const key = cacheKey(req, opts.model);
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      bump('judge/cache_hits');
+      return verdictFrom(hit, true, 0);
+    }
+    const running = inflight.get(key);
+    if (running) {
+      bump('judge/cache_hits');
+      const v = await running;
+      return { ...v, cached: true, attempts: 0 };
+    }
+    const p = call(req, key).finally(() => inflight.delete(key));
+    inflight.set(key, p);
+    return p;
+  }
+
+  return {
+    model: opts.model,
+    judge,
+    judgeMany: (reqs) => Promise.all(reqs.map((r) => judge(r))),
+    counters: () => ({ ...counts }),
+    cacheSize: () => cache.size,
+    close: () => {
+      writer?.close();
+      writer = null;
+    },
+  };
+}
