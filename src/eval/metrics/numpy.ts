@@ -1,9 +1,10 @@
 /**
  * NumPy's float64 summation order, for reference code that averages with `np.mean`
- * (LongBench-E `scorer_e`). `np.add.reduce` seeds the result with the first element and
- * adds NumPy's pairwise sum of the rest (`pairwise_sum_DOUBLE`: plain loop below 8
- * items, 8 interleaved accumulators up to 128, halving above); `np.mean` divides the
- * sum by n. A left-to-right loop differs in the last bits, which `round(·, 2)` can show.
+ * (LongBench-E `scorer_e`).
+ * `np.add.reduce` over a contiguous float64 array is NumPy's
+ * pairwise sum (`pairwise_sum_DOUBLE`: plain loop below 8 items, 8 interleaved
+ * accumulators up to 128, halving above; checked against NumPy 2.4 on random arrays of
+ * 3–20,000 items); `np.mean` divides the sum by n. A left-to-right loop differs in the last bits, which `round(·, 2)` can show.
  */
 
 function pairwise(a: readonly number[], start: number, n: number): number {
@@ -28,8 +29,7 @@ function pairwise(a: readonly number[], start: number, n: number): number {
 
 /** `np.sum` of a 1-D float64 array (0 for an empty one). */
 export function npSum(a_N: readonly number[]): number {
-  if (a_N.length === 0) return 0;
-  return (a_N[0] as number) + pairwise(a_N, 1, a_N.length - 1);
+  return pairwise(a_N, 0, a_N.length);
 }
 
 /** `np.mean` of a 1-D float64 array (NaN for an empty one). */
