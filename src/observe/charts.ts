@@ -45,6 +45,8 @@ export interface ChartOptions {
   rawOpacity?: number;
   /** Vertical rules drawn on every panel. */
   vRules?: readonly VRule[];
+  /** Draw a dot at every point (for short series such as accuracy by length). */
+  markers?: boolean;
   /** Fixed x range; default the range of all points. */
   xDomain?: readonly [number, number];
 }
@@ -162,12 +164,13 @@ function renderPanel(panel: Panel, box: Box, xAxis: Axis, opts: ChartOptions, co
       const pts = s.points.map((p, j) => [p[0], ys[j] ?? null] as const);
       out.push(`<path class="mean" data-series="${esc(s.name)}" d="${pathData(pts, sx, sy)}" stroke="${color}"/>`);
     }
-    for (const [x, y] of isolated(s.points)) out.push(`<circle cx="${num(sx(x))}" cy="${num(sy(y))}" r="2.5" fill="${color}"/>`);
+    const dots = opts.markers ? s.points.filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1])) : isolated(s.points);
+    for (const [x, y] of dots) out.push(`<circle cx="${num(sx(x))}" cy="${num(sy(y))}" r="2.5" fill="${color}"/>`);
   });
   out.push('</g>');
 
   // Legend (one row under the title).
-  if (panel.series.length > 1 || (panel.series[0] && panel.series[0].name !== panel.title)) {
+  if (panel.series.length > 1) {
     let lx = plot.x;
     out.push(`<g class="legend" font-size="10" fill="#333">`);
     panel.series.forEach((s, i) => {

@@ -34,3 +34,6 @@ export { formatStepSummary, formatNumber } from './step-summary.ts';
 export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
 export { chartSvg, lineChartSvg, svgToPng, type Series, type Panel, type VRule, type ChartOptions } from './charts.ts';
 export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type Axis } from './scales.ts';
+export { writeReport, buildReport, mainChartSvg, stageRules, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
+export { loadRun, parseResults, parseMetricsText, type RunData, type ResultRow } from './run-data.ts';
+export { pivotResults, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';

@@ -1,0 +1,40 @@
+/**
+ * `longrl report RUN_DIR`: writes RUN_DIR/report.html (self-contained, charts inline)
+ * and RUN_DIR/report.png (the reward/accuracy chart) from the run folder's
+ * config.yaml, metrics.jsonl and results.json. Works on partial run folders.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../util/errors.ts';
+import { writeReport, type WriteReportOptions } from '../../observe/report.ts';
+
+interface ReportFlags {
+  out?: string;
+  png?: string | boolean;
+  smooth?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write the HTML report and charts of a run folder')
+    .argument('<run-dir>', 'run folder written by longrl train or longrl demo')
+    .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+    .option('--png <file>', 'PNG of the main chart (default RUN_DIR/report.png)')
+    .option('--no-png', 'do not write the PNG')
+    .option('--smooth <n>', 'rolling-mean window in steps (default: about 1/20 of the steps; 1 = raw only)')
+    .action(async (runDir: string, flags: ReportFlags) => {
+      const opts: WriteReportOptions = {};
+      if (flags.out !== undefined) opts.out = flags.out;
+      if (flags.png === false) opts.png = false;
+      else if (typeof flags.png === 'string') opts.png = flags.png;
+      if (flags.smooth !== undefined) {
+        const n = Number(flags.smooth);
+        if (!Number.isInteger(n) || n < 1) throw new UserError(`--smooth must be a positive integer, got "${flags.smooth}"`);
+        opts.smooth = n;
+      }
+      const res = await writeReport(runDir, opts);
+      for (const note of res.notes) process.stderr.write(`note: ${note}\n`);
+      process.stdout.write(`Report: ${res.html}\n`);
+      if (res.png) process.stdout.write(`Chart: ${res.png}\n`);
+    });
+}

@@ -1,0 +1,62 @@
+/**
+ * The evaluation table of a report: models × lengths from results.json rows
+ * (contracts.md §4), models in recipe order (base, sft, sft-continued, rl-stage1, ...,
+ * rl-final), plus per-task rows for rows that carry `task`.
+ */
+import type { ResultRow } from './run-data.ts';
+
+/** Sort key of a model name: recipe order first, unknown names after, alphabetically. */
+export function modelRank(model: string): number {
+  if (model === 'base') return 0;
+  if (model === 'sft') return 1;
+  if (model === 'sft-continued') return 2;
+  const m = /^rl-stage(\d+)$/.exec(model);
+  if (m) return 10 + Number(m[1]);
+  if (model === 'rl-final') return 1e6;
+  return 5e5;
+}
+
+export function compareModels(a: string, b: string): number {
+  return modelRank(a) - modelRank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+export interface EvalCell {
+  accuracy: number;
+  n: number;
+}
+
+export interface EvalTable {
+  lengths: number[];
+  /** Row labels: model, and task for per-task rows. */
+  rows: { model: string; task?: string; cells: (EvalCell | null)[] }[];
+}
+
+/** Pivots rows into a table; `task` undefined selects the mixed rows, a string one task. */
+export function pivotResults(results: readonly ResultRow[], perTask: boolean): EvalTable {
+  const sel = results.filter((r) => (r.task !== undefined) === perTask);
+  const lengths = [...new Set(sel.map((r) => r.length))].sort((a, b) => a - b);
+  const keyOf = (r: ResultRow) => `${r.model}\u0000${r.task ?? ''}`;
+  const groups = new Map<string, { model: string; task?: string; byLength: Map<number, EvalCell> }>();
+  for (const r of sel) {
+    const k = keyOf(r);
+    let g = groups.get(k);
+    if (!g) {
+      g = { model: r.model, byLength: new Map() };
+      if (r.task !== undefined) g.task = r.task;
+      groups.set(k, g);
+    }
+    g.byLength.set(r.length, { accuracy: r.accuracy, n: r.n });
+  }
+  const ordered = [...groups.values()].sort((a, b) => {
+    const t = (a.task ?? '') < (b.task ?? '') ? -1 : (a.task ?? '') > (b.task ?? '') ? 1 : 0;
+    return t || compareModels(a.model, b.model);
+  });
+  return {
+    lengths,
+    rows: ordered.map((g) => {
+      const row: EvalTable['rows'][number] = { model: g.model, cells: lengths.map((L) => g.byLength.get(L) ?? null) };
+      if (g.task !== undefined) row.task = g.task;
+      return row;
+    }),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Reads what a report needs from a run folder (contracts.md §4), tolerating partial
+ * folders: a missing or unreadable file becomes a note instead of an error, so a
+ * report can be written while a run is still going or after it crashed.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../util/errors.ts';
+import { METRICS_FILE, type MetricsLine } from './metrics-log.ts';
+import { findEventFiles } from './tensorboard.ts';
+
+/** One row of results.json: accuracy in percent (0-100) over n items. */
+export interface ResultRow {
+  model: string;
+  length: number;
+  accuracy: number;
+  n: number;
+  task?: string;
+}
+
+export interface RunData {
+  dir: string;
+  /** Text of config.yaml, or null when absent. */
+  config: string | null;
+  metrics: MetricsLine[];
+  /** Rows of results.json, or null when absent or unreadable. */
+  results: ResultRow[] | null;
+  eventFiles: string[];
+  checkpoints: string[];
+  /** Problems found while reading, each naming the file (and line). */
+  notes: string[];
+}
+
+/** Parses metrics.jsonl text, skipping (and noting) lines that do not parse. */
+export function parseMetricsText(text: string, file: string, notes: string[]): MetricsLine[] {
+  const out: MetricsLine[] = [];
+  const parts = text.split('\n');
+  parts.forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    try {
+      const v = JSON.parse(raw) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as { step?: unknown }).step !== 'number') {
+        notes.push(`${file}:${i + 1}: not a metrics object with a numeric "step"; skipped`);
+        return;
+      }
+      out.push(v as MetricsLine);
+    } catch {
+      const torn = i === parts.length - 1;
+      notes.push(`${file}:${i + 1}: ${torn ? 'unterminated last line (run still writing or killed)' : 'malformed JSON'}; skipped`);
+    }
+  });
+  return out;
+}
+
+/** Validates results.json rows; invalid rows are noted and left out. */
+export function parseResults(value: unknown, file: string, notes: string[]): ResultRow[] | null {
+  if (!Array.isArray(value)) {
+    notes.push(`${file}: expected a list of {model, length, accuracy, n} rows`);
+    return null;
+  }
+  const rows: ResultRow[] = [];
+  value.forEach((r: unknown, i) => {
+    const o = r as Record<string, unknown> | null;
+    const ok =
+      o !== null && typeof o === 'object' && typeof o['model'] === 'string' && typeof o['length'] === 'number' &&
+      typeof o['accuracy'] === 'number' && typeof o['n'] === 'number' && (o['task'] === undefined || typeof o['task'] === 'string');
+    if (!ok) {
+      notes.push(`${file}: row ${i} is not {model: string, length: number, accuracy: number, n: number, task?: string}; skipped`);
+      return;
+    }
+    const row: ResultRow = { model: o['model'] as string, length: o['length'] as number, accuracy: o['accuracy'] as number, n: o['n'] as number };
+    if (typeof o['task'] === 'string') row.task = o['task'];
+    rows.push(row);
+  });
+  return rows;
+}
+
+/** Loads a run folder; only a missing folder is an error. */
+export function loadRun(dir: string): RunData {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`run folder ${dir} does not exist (give the folder a train or demo run wrote)`);
+  }
+  const notes: string[] = [];
+  const cfgPath = join(dir, 'config.yaml');
+  const config = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : null;
+  if (config === null) notes.push('config.yaml: not found');
+  const mPath = join(dir, METRICS_FILE);
+  let metrics: MetricsLine[] = [];
+  if (existsSync(mPath)) metrics = parseMetricsText(readFileSync(mPath, 'utf8'), METRICS_FILE, notes);
+  else notes.push(`${METRICS_FILE}: not found`);
+  const rPath = join(dir, 'results.json');
+  let results: ResultRow[] | null = null;
+  if (existsSync(rPath)) {
+    try {
+      results = parseResults(JSON.parse(readFileSync(rPath, 'utf8')), 'results.json', notes);
+    } catch (err) {
+      notes.push(`results.json: not valid JSON (${(err as Error).message})`);
+    }
+  } else {
+    notes.push('results.json: not found (no evaluation yet)');
+  }
+  const ckDir = join(dir, 'checkpoints');
+  const checkpoints = existsSync(ckDir) ? readdirSync(ckDir).filter((n) => n.startsWith('step-')).sort() : [];
+  return { dir, config, metrics, results, eventFiles: findEventFiles(dir).map((p) => p.slice(dir.length + 1)), checkpoints, notes };
+}

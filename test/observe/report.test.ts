@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeReport } from '../../src/observe/report.ts';
+import { pivotResults } from '../../src/observe/eval-table.ts';
+import { readMetrics } from '../../src/observe/metrics-log.ts';
+import { MetricsLog } from '../../src/observe/metrics-log.ts';
+import { FIXTURE_RESULTS, writeFixtureRun } from './fixture.ts';
+import { findAll, parseXml, textOf } from './xml.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'longrl-report-'));
+  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+function svgsOf(html: string): string[] {
+  return html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+}
+
+test('eval pivot: recipe model order, lengths sorted, per-task rows apart', () => {
+  const t = pivotResults(FIXTURE_RESULTS, false);
+  assert.deepEqual(t.lengths, [512, 1024]);
+  assert.deepEqual(t.rows.map((r) => r.model), ['base', 'sft', 'sft-continued', 'rl-stage1', 'rl-final']);
+  assert.deepEqual(t.rows[4]!.cells, [{ accuracy: 60, n: 40 }, { accuracy: 47.5, n: 40 }]);
+  const k = pivotResults(FIXTURE_RESULTS, true);
+  assert.deepEqual(k.lengths, [1024]);
+  assert.deepEqual(k.rows.map((r) => `${r.task}/${r.model}`), ['multi-hop/sft', 'multi-hop/rl-final']);
+});
+
+test('report on a full run folder: self-contained HTML with charts, eval table, timing split, config; PNG', async () => {
+  await withTempDir(async (dir) => {
+    writeFixtureRun(dir);
+    const res = await writeReport(dir, { generatedAt: 'fixed' });
+    assert.equal(res.html, join(dir, 'report.html'));
+    const html = readFileSync(res.html, 'utf8');
+
+    // Self-contained: no scripts, stylesheets, images or URLs other than the SVG namespace.
+    assert.ok(!/<script|<link|<img|src=|url\(/i.test(html));
+    assert.deepEqual([...new Set(html.match(/https?:\/\/[^\s"'<]+/g))], ['http://www.w3.org/2000/svg']);
+    // The config is shown, escaped.
+    assert.match(html, /group_size: 8/);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+
+    // Every chart is well-formed SVG; the main one has reward and accuracy per stage.
+    const svgs = svgsOf(html);
+    assert.ok(svgs.length >= 5, `expected >= 5 charts, got ${svgs.length}`);
+    const trees = svgs.map(parseXml);
+    const main = trees[0]!;
+    const panels = findAll(main, (e) => e.attrs['class'] === 'panel');
+    assert.deepEqual(panels.map((p) => p.attrs['data-title']), ['Reward (critic/score/mean)', 'Accuracy (critic/accuracy)']);
+    for (const p of panels) {
+      assert.deepEqual(findAll(p, (e) => e.attrs['class'] === 'mean').map((e) => e.attrs['data-series']), ['stage 1', 'stage 2']);
+      assert.equal(findAll(p, (e) => e.attrs['class'] === 'vrule').length, 1);
+    }
+    const allTitles = trees.flatMap((t) => findAll(t, (e) => e.attrs['class'] === 'panel').map((e) => e.attrs['data-title']));
+    for (const want of ['Response length (response_length/mean)', 'Entropy (actor/entropy)', 'Clip fraction (actor/pg_clipfrac)', 'KL (actor/ppo_kl)', 'Seconds per step', 'sft loss', 'Accuracy by input length', 'rl: curriculum/retro_carried']) {
+      assert.ok(allTitles.includes(want), `missing chart ${want}; have ${allTitles.join(' | ')}`);
+    }
+
+    // Evaluation table: header, recipe order, values with n, the best per length in bold.
+    const evalHtml = html.slice(html.indexOf('<section id="eval">'), html.indexOf('</section>', html.indexOf('<section id="eval">')));
+    assert.match(evalHtml, /<th>model<\/th><th>length 512<\/th><th>length 1024<\/th>/);
+    const order = ['base', 'sft', 'sft-continued', 'rl-stage1', 'rl-final'].map((m) => evalHtml.indexOf(`<td>${m}</td>`));
+    assert.ok(order.every((x, i) => x >= 0 && (i === 0 || x > (order[i - 1] as number))), `model order ${order}`);
+    assert.match(evalHtml, /<tr><td>rl-final<\/td><td><b>60\.0 <span class="n">\(n=40\)<\/span><\/b><\/td><td><b>47\.5 /);
+    assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>rl-final<\/td><td>52\.5 /);
+
+    // Timing shares from an independent sum over the metrics file.
+    const rl = readMetrics(join(dir, 'metrics.jsonl')).filter((l) => l.phase === 'rl');
+    const sum = (k: string) => rl.reduce((s, l) => s + (l[k] as number), 0);
+    const total = sum('timing_s/gen') + sum('timing_s/reward') + sum('timing_s/update_actor');
+    const share = ((100 * sum('timing_s/gen')) / total).toFixed(1);
+    assert.match(html, new RegExp(`<td>sampling</td><td>[^<]+</td><td>${share.replace('.', '\\.')}%</td>`));
+    // Per-stage summary row for stage 2 (steps 61-100 in the fixture).
+    assert.match(html, /<tr><td>stage 2<\/td><td>61–100<\/td>/);
+
+    // PNG of the main chart: PNG signature, 1800 px wide.
+    assert.equal(res.png, join(dir, 'report.png'));
+    const png = readFileSync(res.png!);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.equal(png.readUInt32BE(16), 1800);
+    assert.equal(textOf(main).includes('Reward and accuracy per stage'), true);
+  });
+});
+
+test('report on partial run folders: missing files and torn lines become notes', async () => {
+  await withTempDir(async (dir) => {
+    // Only SFT metrics, the last line torn by a kill.
+    const log = new MetricsLog(dir, { hostname: 'h' });
+    for (let s = 1; s <= 5; s++) log.log({ step: s, phase: 'sft', loss: 1 / s });
+    log.close();
+    appendFileSync(join(dir, 'metrics.jsonl'), '{"step":6,"pha');
+    const res = await writeReport(dir, { png: false });
+    assert.equal(res.png, null);
+    assert.ok(!existsSync(join(dir, 'report.png')));
+    const html = readFileSync(res.html, 'utf8');
+    assert.match(html, /No RL steps in metrics\.jsonl yet/);
+    assert.match(html, /No results\.json/);
+    assert.match(html, /No config\.yaml/);
+    assert.match(html, /metrics\.jsonl:6: unterminated last line/);
+    // The main chart falls back to the SFT loss.
+    const main = parseXml(svgsOf(html)[0]!);
+    assert.match(textOf(main), /Training loss \(no RL steps yet\)/);
+    assert.ok(res.notes.some((n) => n.includes('results.json')));
+  });
+  await withTempDir(async (dir) => {
+    writeFileSync(join(dir, 'results.json'), JSON.stringify([{ model: 'sft', length: 'long', accuracy: 1, n: 1 }]));
+    const res = await writeReport(dir);
+    const html = readFileSync(res.html, 'utf8');
+    assert.match(html, /results\.json: row 0 is not/);
+    assert.match(html, /No metrics yet/);
+    for (const s of svgsOf(html)) parseXml(s);
+    assert.ok(existsSync(join(dir, 'report.png')));
+  });
+  await assert.rejects(writeReport(join(tmpdir(), 'longrl-no-such-run-folder')), /does not exist/);
+});
+
+test('longrl report RUN_DIR writes the report and names it; bad flags exit 2', async () => {
+  await withTempDir(async (dir) => {
+    writeFixtureRun(dir, { sftSteps: 3, rlStepsPerStage: 5 });
+    const ok = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', dir, '--no-png'], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, `Report: ${join(dir, 'report.html')}\n`);
+    assert.ok(existsSync(join(dir, 'report.html')));
+    assert.ok(!existsSync(join(dir, 'report.png')));
+    const bad = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', dir, '--smooth', '0'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--smooth must be a positive integer/);
+  });
+});
