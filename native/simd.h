@@ -1,0 +1,55 @@
+// Vector helpers over GCC vector extensions: the same source compiles to 16-lane AVX-512,
+// 8-lane AVX2 or 4-lane SSE2 code depending on LRL_W and the translation unit's flags.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#ifndef LRL_W
+#error "define LRL_W (lanes per vector) before including simd.h"
+#endif
+
+namespace LRL_NS {
+
+constexpr int W = LRL_W;
+typedef float vf __attribute__((vector_size(W * 4)));
+typedef int32_t vi __attribute__((vector_size(W * 4)));
+
+static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+static inline vf vset(float x) { return (vf){} + x; }
+static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
+static inline vf vsqrt(vf v) { vf r; for (int i = 0; i < W; i++) r[i] = __builtin_sqrtf(v[i]); return r; }
+static inline float hsum(vf v) { float s = 0; for (int i = 0; i < W; i++) s += v[i]; return s; }
+static inline float hmax(vf v) { float s = v[0]; for (int i = 1; i < W; i++) s = v[i] > s ? v[i] : s; return s; }
+static inline vi lane_index() { vi r; for (int i = 0; i < W; i++) r[i] = i; return r; }
+
+// exp(x), float32, max error about 1-2 ulp on [-87, 88]; exp(-inf) = 0, large x saturate.
+// Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then Cephes' expf polynomial.
+static inline vf vexp(vf x) {
+  const vf hi = vset(88.3762626647949f), lo = vset(-87.33654475f);
+  vi under = x < lo;
+  x = vmin(x, hi);
+  x = vmax(x, lo);
+  vf t = x * vset(1.44269504088896341f) + vset(12582912.f);  // round to nearest via the 1.5*2^23 trick
+  vf n = t - vset(12582912.f);
+  vf r = x - n * vset(0.693359375f);
+  r = r - n * vset(-2.12194440e-4f);
+  vf p = vset(1.9875691500E-4f);
+  p = p * r + vset(1.3981999507E-3f);
+  p = p * r + vset(8.3334519073E-3f);
+  p = p * r + vset(4.1665795894E-2f);
+  p = p * r + vset(1.6666665459E-1f);
+  p = p * r + vset(5.0000001201E-1f);
+  vf y = p * (r * r) + r + vset(1.f);
+  vi ni = __builtin_convertvector(n, vi);
+  // n can be 128 at the top clamp: split the scale in two to stay finite.
+  vi e1 = (ni >> 1) + 127, e2 = (ni - (ni >> 1)) + 127;
+  vf s1 = (vf)(e1 << 23), s2 = (vf)(e2 << 23);
+  y = y * s1 * s2;
+  return under ? vset(0.f) : y;
+}
+
+static inline float sexp(float x) { return vexp(vset(x))[0]; }
+
+}  // namespace LRL_NS
