@@ -1,1 +1,2 @@
 export type * from './types.ts';
+export { LocalPolicy, type LocalPolicyOptions } from './local.ts';
