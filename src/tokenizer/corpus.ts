@@ -98,7 +98,17 @@ export function builtinCorpus(opts: { count?: number; seed?: number } = {}): str
     const n = 1 + rng.int(6);
     const parts: string[] = [];
     for (let j = 0; j < n; j++) parts.push(sentence(rng));
-    out.push(parts.join(rng.int(4) === 0 ? '\n' : ' '));
+    const para = parts.join(rng.int(4) === 0 ? '\n' : ' ');
+    if (i % 4 === 0) {
+      // A rendered ChatML exchange in the QwenLong format, so role names and answer phrases merge.
+      const who = rng.pick(NAMES);
+      const place = rng.pick(PLACES);
+      out.push(
+        `<|im_start|>user\n${PROMPT.replace('<text>', `<text>\n${para}`)}\n\nWhere is ${who}?<|im_end|>\n` +
+          `<|im_start|>assistant\n<think>\nThe text says that ${who} went to the ${place}.\n</think>\n\n` +
+          `Therefore, the answer is ${place}.<|im_end|>\n`,
+      );
+    } else out.push(para);
   }
   // Every word of the lists at least once, with and without a leading space, capitalised.
   for (const list of [NAMES, PLACES, OBJECTS, MOVE, TAKE, DROP, ADJ, TIMES, NUMBERS]) {
