@@ -91,6 +91,47 @@ function pathData(pts: readonly (readonly [number, number | null])[], sx: (x: nu
   return d;
 }
 
+type Pt = readonly [number, number | null];
+
+/**
+ * Thins a long series for drawing: the points are cut into `buckets` runs of equal
+ * count, and each run keeps its minimum and maximum (in their order) so spikes stay
+ * visible; a run containing a gap keeps the gap. Short series are returned as they are.
+ */
+export function decimate(pts: readonly Pt[], buckets: number): Pt[] {
+  const b = Math.max(1, Math.floor(buckets));
+  if (pts.length <= 2 * b) return [...pts];
+  const size = Math.ceil(pts.length / b);
+  const out: Pt[] = [];
+  for (let start = 0; start < pts.length; start += size) {
+    let lo = -1;
+    let hi = -1;
+    let gap = -1;
+    for (let i = start; i < Math.min(pts.length, start + size); i++) {
+      const y = (pts[i] as Pt)[1];
+      if (y === null || !Number.isFinite(y)) {
+        if (gap < 0) gap = i;
+        continue;
+      }
+      if (lo < 0 || y < ((pts[lo] as Pt)[1] as number)) lo = i;
+      if (hi < 0 || y > ((pts[hi] as Pt)[1] as number)) hi = i;
+    }
+    const keep = [...new Set([lo, hi, gap].filter((i) => i >= 0))].sort((a, b) => a - b);
+    for (const i of keep) out.push(i === gap ? [(pts[i] as Pt)[0], null] : (pts[i] as Pt));
+  }
+  return out;
+}
+
+/** Every k-th point (and the last) of a smooth line, at most about `n` points. */
+function stride(pts: readonly Pt[], n: number): Pt[] {
+  if (pts.length <= n) return [...pts];
+  const k = Math.ceil(pts.length / n);
+  const out: Pt[] = [];
+  for (let i = 0; i < pts.length; i += k) out.push(pts[i] as Pt);
+  if ((pts.length - 1) % k !== 0) out.push(pts[pts.length - 1] as Pt);
+  return out;
+}
+
 /** Points that have no neighbour to join (drawn as dots so they are not invisible). */
 function isolated(pts: readonly (readonly [number, number | null])[]): [number, number][] {
   const ok = (i: number) => {
@@ -158,11 +199,12 @@ function renderPanel(panel: Panel, box: Box, xAxis: Axis, opts: ChartOptions, co
     const color = s.color ?? PALETTE[(i + colorOffset) % PALETTE.length];
     const w = opts.smooth ?? defaultWindow(s.points.length);
     const smooth = w > 1;
-    out.push(`<path class="raw" data-series="${esc(s.name)}" d="${pathData(s.points, sx, sy)}" stroke="${color}"${smooth ? ` stroke-opacity="${opts.rawOpacity ?? 0.35}" stroke-width="1"` : ''}/>`);
+    const buckets = Math.max(50, Math.round(plot.w));
+    out.push(`<path class="raw" data-series="${esc(s.name)}" d="${pathData(decimate(s.points, buckets), sx, sy)}" stroke="${color}"${smooth ? ` stroke-opacity="${opts.rawOpacity ?? 0.35}" stroke-width="1"` : ''}/>`);
     if (smooth) {
       const ys = rollingMean(s.points.map((p) => p[1]), w);
       const pts = s.points.map((p, j) => [p[0], ys[j] ?? null] as const);
-      out.push(`<path class="mean" data-series="${esc(s.name)}" d="${pathData(pts, sx, sy)}" stroke="${color}"/>`);
+      out.push(`<path class="mean" data-series="${esc(s.name)}" d="${pathData(stride(pts, buckets), sx, sy)}" stroke="${color}"/>`);
     }
     const dots = opts.markers ? s.points.filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1])) : isolated(s.points);
     for (const [x, y] of dots) out.push(`<circle cx="${num(sx(x))}" cy="${num(sy(y))}" r="2.5" fill="${color}"/>`);

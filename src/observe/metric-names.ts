@@ -6,7 +6,7 @@
  */
 export const METRIC_ALIASES = {
   reward: ['critic/rewards/mean', 'critic/score/mean', 'reward/mean', 'reward'],
-  accuracy: ['critic/accuracy', 'reward/accuracy', 'train/accuracy', 'accuracy', 'acc'],
+  accuracy: ['critic/accuracy', 'reward/acc', 'reward/accuracy', 'train/accuracy', 'accuracy', 'acc'],
   responseLength: ['response_length/mean', 'completions/mean_length'],
   truncation: ['response_length/clip_ratio', 'completions/clipped_ratio'],
   entropy: ['actor/entropy', 'entropy'],

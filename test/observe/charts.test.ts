@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartSvg, lineChartSvg, svgToPng, type Series } from '../../src/observe/charts.ts';
+import { chartSvg, decimate, lineChartSvg, svgToPng, type Series } from '../../src/observe/charts.ts';
 import { formatTick, niceAxis, niceStep, rollingMean } from '../../src/observe/scales.ts';
 import { findAll, parseXml, textOf } from './xml.ts';
 
@@ -90,4 +90,24 @@ test('PNG through resvg: signature, IHDR size, scaled width', async () => {
   assert.deepEqual(pngSize(png), { width: 400, height: 150 });
   const big = await svgToPng(svg, { width: 800 });
   assert.deepEqual(pngSize(big), { width: 800, height: 300 });
+});
+
+test('long series are thinned for drawing but keep their extremes and gaps', () => {
+  const pts = Array.from({ length: 10000 }, (_, i) => [i, i === 5000 ? null : Math.sin(i / 100)] as [number, number | null]);
+  pts[1234] = [1234, 7];
+  pts[8765] = [8765, -7];
+  const d = decimate(pts, 100);
+  assert.ok(d.length <= 301, `${d.length}`);
+  const ys = d.map((p) => p[1]).filter((y): y is number => y !== null);
+  assert.equal(Math.max(...ys), 7);
+  assert.equal(Math.min(...ys), -7);
+  assert.ok(d.some((p) => p[1] === null));
+  assert.ok(d.every((p, i) => i === 0 || p[0] >= d[i - 1]![0]), 'x stays in order');
+  assert.deepEqual(decimate(pts.slice(0, 10), 100), pts.slice(0, 10));
+  const svg = lineChartSvg({ title: 'long', series: [{ name: 'a', points: pts }] }, { width: 600 });
+  assert.ok(svg.length < 60_000, `svg is ${svg.length} bytes`);
+  const root = parseXml(svg);
+  const yTicks = findAll(root, (e) => e.attrs['class'] === 'y-axis')[0]!.children.filter((c) => c.name === 'text').map(textOf);
+  assert.equal(yTicks[0], '-10'); // niceAxis(-7, 7, 4): step 5
+  assert.equal(yTicks.at(-1), '10');
 });
