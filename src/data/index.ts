@@ -7,3 +7,4 @@ export * from './synth/tasks.ts';
 export * from './tokens.ts';
 export * from './synth/generate.ts';
 export * from './io/index.ts';
+export * from './lengths.ts';
