@@ -24,6 +24,8 @@ import {
   kvRetrievalCorrect,
   choiceCorrect,
   firstIntMatch,
+  normalizeZhAnswer,
+  qaF1ZhChar,
   subEmScore,
   qwenLongQaScore,
   qwenLongDocmathScore,
@@ -194,4 +196,11 @@ test('QwenLong-L1 DocMath: gold via str(), 2-decimal ceil, judge', () => {
   // str(1e-05) = "1e-05" → the gold regex stops at "e": the gold becomes 1 (reference bug, kept).
   assert.equal(qwenLongDocmathScore('Therefore, the answer is 1.', 1e-5), 1);
   assert.equal(qwenLongDocmathScore('Therefore, the answer is 0.5.', 1e-5), 0);
+});
+
+test('InfiniteBench Chinese F1: characters as tokens, Chinese punctuation removed', () => {
+  assert.equal(normalizeZhAnswer('北京，中国！ A b'), '北京中国ab');
+  assert.equal(qaF1ZhChar('北京', '北京市'), (2 * 1 * (2 / 3)) / (1 + 2 / 3));
+  assert.equal(qaF1ZhChar('上海', '北京'), 0);
+  assert.equal(qaF1ZhChar('😀北', '北😀'), 1); // astral characters are one token each
 });

@@ -47,7 +47,7 @@ export {
   lEvalOutputChoice,
 } from './leval.ts';
 export { rulerPostprocess, stringMatchAllOne, stringMatchPartOne, stringMatchAll, stringMatchPart } from './ruler.ts';
-export { firstIntMatch, passkeyCorrect, kvRetrievalCorrect, choiceCorrect } from './infinitebench.ts';
+export { firstIntMatch, passkeyCorrect, kvRetrievalCorrect, choiceCorrect, normalizeZhAnswer, qaF1ZhChar } from './infinitebench.ts';
 export { BABILONG_TASK_LABELS, babilongPreprocess, babilongCorrect } from './babilong.ts';
 export { passAtK, meanPassAtK } from './passk.ts';
 export { subEmScore, qwenLongQaScore, qwenLongDocmathScore, docmathGoldString } from './qwenlong.ts';

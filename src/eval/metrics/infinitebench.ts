@@ -3,6 +3,7 @@
  * Each returns true/false for one item; the task score is the mean × 100.
  */
 import { pySplit, pyStrip } from '../../util/pytext.ts';
+import { tokenPrf } from './tokenf1.ts';
 
 /** `first_int_match`: the first maximal run of ASCII digits, or "". */
 export function firstIntMatch(prediction: string): string {
@@ -48,4 +49,24 @@ export function choiceCorrect(prediction: string, labels: readonly string[]): bo
   }
   for (const w of pySplit(p)) if ('ABCD'.includes(w)) return labels.includes(w);
   return false;
+}
+
+/** Chinese punctuation InfiniteBench's `normalize_zh_answer` deletes (besides ASCII). */
+const CN_PUNCTUATION =
+  '！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟〰〾〿–—‘’‛“”„‟…‧﹏.';
+const ZH_PUNCT = new Set([...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~', ...CN_PUNCTUATION]);
+
+/** `normalize_zh_answer`: lower-case, delete ASCII and Chinese punctuation, delete whitespace. */
+export function normalizeZhAnswer(s: string): string {
+  let out = '';
+  for (const ch of s.toLowerCase()) if (!ZH_PUNCT.has(ch)) out += ch;
+  return pySplit(out).join('');
+}
+
+/**
+ * InfiniteBench `qa_f1_score_zh` for one gold: one code point per token, multiset F1.
+ * (LongBench's `qa_f1_zh_score` segments words with jieba instead and is not provided.)
+ */
+export function qaF1ZhChar(prediction: string, groundTruth: string): number {
+  return tokenPrf(Array.from(normalizeZhAnswer(prediction)), Array.from(normalizeZhAnswer(groundTruth))).f1;
 }

@@ -4,21 +4,19 @@
  * score is `max(rule, judge)` when a judge verdict is supplied. Extraction and the
  * DocMath comparator come from the reward module, so training and evaluation agree.
  */
-import { normalizeAnswer } from '../../util/pytext.ts';
+import { subEm } from '../../reward/docqa.ts';
 import { answerSection, extractDocmathAnswer, extractGold, extractQaAnswer } from '../../reward/extract.ts';
 import { docmathScore } from '../../reward/docmath.ts';
 import { pyFloatRepr } from '../../reward/pyfloat.ts';
 
 /**
- * Sub-EM / cover exact match: `norm(gold) ⊆ norm(pred) || norm(pred) ⊆ norm(gold)` as
- * substrings. A prediction that normalises to "" is contained in everything and scores
- * 1 (parity); `guardEmpty` scores it 0 instead.
+ * Sub-EM / cover exact match (the reward module's `subEm`): `norm(gold) ⊆ norm(pred) ||
+ * norm(pred) ⊆ norm(gold)` as substrings. Evaluation keeps the reference behaviour: a
+ * prediction that normalises to "" is contained in everything and scores 1;
+ * `guardEmpty` uses the reward's guarded default (an empty side scores 0) instead.
  */
 export function subEmScore(prediction: string, gold: string, guardEmpty = false): number {
-  const p = normalizeAnswer(prediction);
-  const g = normalizeAnswer(gold);
-  if (guardEmpty && p === '') return 0;
-  return g.includes(p) || p.includes(g) ? 1 : 0;
+  return subEm(prediction, gold, { compat: guardEmpty ? 'default' : 'reference' });
 }
 
 /** Combines a rule score with an optional judge verdict in [0, 1]. */

@@ -15,7 +15,7 @@ import { docmathGoldString, qwenLongDocmathScore, qwenLongQaScore, subEmScore } 
 import { extractV2Answer } from './longbench-v2.ts';
 import { lEvalExactMatch } from './leval.ts';
 import { rulerPostprocess, stringMatchAllOne, stringMatchPartOne } from './ruler.ts';
-import { choiceCorrect, kvRetrievalCorrect, passkeyCorrect } from './infinitebench.ts';
+import { choiceCorrect, kvRetrievalCorrect, passkeyCorrect, qaF1ZhChar } from './infinitebench.ts';
 import { parseFramesDecision, parseSimpleQaGrade } from './judges.ts';
 
 /** An item's gold, normalised: the answer strings and the classification label set. */
@@ -152,6 +152,7 @@ const DEFS: MetricDef[] = [
   ),
   def('passkey', 'InfiniteBench passkey / number_string: first digit run equals the gold', (p, gold) => b(passkeyCorrect(p, gold.answers[0] ?? ''))),
   def('kv_retrieval', 'InfiniteBench kv_retrieval: the gold is one of the prediction words', (p, gold) => b(kvRetrievalCorrect(p, gold.answers[0] ?? ''))),
+  def('ib_qa_f1_zh', 'InfiniteBench qa_f1_score_zh: character-level F1 (no jieba), max over golds', maxOver(qaF1ZhChar)),
   def('ib_choice', 'InfiniteBench longbook_choice_eng: letter from the prediction in the gold list', (p, gold) => b(choiceCorrect(p, gold.answers))),
   def('frames_judge', 'FRAMES autorater reply (the prediction field): 1 iff its Decision: line says TRUE', (p) => b(parseFramesDecision(p)), {
     needsGold: false,
@@ -178,7 +179,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 /** Names that exist in LongBench but need jieba, with the reason they are missing. */
 const MISSING: Readonly<Record<string, string>> = {
-  qa_f1_zh: 'qa_f1_zh segments Chinese with jieba, which has no faithful JavaScript port',
+  qa_f1_zh: 'qa_f1_zh segments Chinese with jieba, which has no faithful JavaScript port (ib_qa_f1_zh is the character-level F1 InfiniteBench uses)',
   rouge_zh: 'rouge_zh segments Chinese with jieba, which has no faithful JavaScript port',
 };
 
