@@ -15,11 +15,12 @@ export function bf16ToF32Loop(src: Uint16Array, dst: Float32Array): void {
 
 /** float32 → bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN. */
 export function f32ToBf16Loop(src: Float32Array, dst: Uint16Array): void {
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  // Int32 view keeps the arithmetic in small integers (a Uint32 above 2^31 is a heap number in V8).
+  const bits = new Int32Array(src.buffer, src.byteOffset, src.length);
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i] as number;
-    if ((b & 0x7fffffff) > 0x7f800000) dst[i] = ((b >>> 16) | 0x0040) & 0xffff;
-    else dst[i] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+    if ((b & 0x7fffffff) > 0x7f800000) dst[i] = (b >>> 16) | 0x0040;
+    else dst[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
   }
 }
 
@@ -33,9 +34,20 @@ export function halfToFloat(h: number): number {
   return sign * (1 + man / 1024) * 2 ** (exp - 15);
 }
 
-/** IEEE half bits → float32 (exact). */
+let halfTable: Float32Array | null = null;
+
+/** IEEE half bits → float32 (exact), through a 65536-entry table (fast on large checkpoints). */
 export function f16ToF32Loop(src: Uint16Array, dst: Float32Array): void {
-  for (let i = 0; i < src.length; i++) dst[i] = halfToFloat(src[i] as number);
+  if (src.length < 4096) {
+    for (let i = 0; i < src.length; i++) dst[i] = halfToFloat(src[i] as number);
+    return;
+  }
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  const t = halfTable;
+  for (let i = 0; i < src.length; i++) dst[i] = t[src[i] as number] as number;
 }
 
 /** One float32 value → IEEE half bits, round to nearest even, overflow → ±Inf. */
