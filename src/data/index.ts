@@ -8,3 +8,4 @@ export * from './tokens.ts';
 export * from './synth/generate.ts';
 export * from './io/index.ts';
 export * from './lengths.ts';
+export * from './mine.ts';
