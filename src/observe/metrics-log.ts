@@ -71,9 +71,12 @@ export interface MetricsLogOptions {
   hostname?: string;
 }
 
+/** verl's wall-clock-derived names that the naming rule below does not catch. */
+const WALL_CLOCK_NAMES = new Set(['perf/throughput', 'perf/time_per_step']);
+
 /** True for wall-clock keys, the fields that may differ between a run and its resume. */
 export function isWallClockKey(key: string): boolean {
-  return key.startsWith('time/') || key.startsWith('timing_s/') || key.endsWith('_s');
+  return key.startsWith('time/') || key.startsWith('timing_s/') || key.endsWith('_s') || WALL_CLOCK_NAMES.has(key);
 }
 
 const RESERVED = new Set(['step', 'phase', 'stage', 'nonfinite']);
@@ -251,6 +254,7 @@ export class MetricsLog {
       }
       writeFileAtomic(this.path, keepLines.map((l) => `${l.text}\n`).join(''));
       kept = keepLines.map((l) => l.value);
+      if (point !== 'beginning') this.noteGap(kept[kept.length - 1], point);
     }
     this.count = kept.length;
     this.fd = openSync(this.path, 'a');
@@ -266,6 +270,14 @@ export class MetricsLog {
       const header = opts.resume !== undefined && first !== undefined ? headerTimeOf(name, nowS) : nowS;
       this.tb = new TensorBoardWriter(join(runDir, name), events, header);
     }
+  }
+
+  /** Says so when the kept lines stop short of the checkpoint (lines were lost). */
+  private noteGap(last: MetricsLine | undefined, point: ResumePoint): void {
+    const complete = last ? last.step === point.step && (point.phase === undefined || last.phase === point.phase) : point.step === 0;
+    if (complete) return;
+    const at = last === undefined ? 'has no lines' : `ends at ${last.phase} step ${last.step}`;
+    this.onNote(`${this.path} ${at}, before the checkpoint's step ${point.step}: the lines in between are missing`);
   }
 
   /** Number of lines in metrics.jsonl (after any resume truncation). */

@@ -12,6 +12,8 @@
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** Terminal width; a redrawn line is cut to fit so it never wraps. */
+  columns?: number;
 }
 
 export interface ProgressOptions {
@@ -165,7 +167,9 @@ export class Progress {
 
   private draw(t: number = this.now()): void {
     this.lastPrint = t;
-    const text = this.line(t);
+    let text = this.line(t);
+    const cols = this.stream.columns;
+    if (this.tty && cols !== undefined && cols > 1 && text.length > cols - 1) text = text.slice(0, cols - 1);
     this.stream.write(this.tty ? `\r${text}\x1b[K` : `${text}\n`);
   }
 }

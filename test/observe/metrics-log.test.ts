@@ -46,6 +46,9 @@ test('canonical line: fixed key order, flattening, non-finite as null with a not
   assert.equal(JSON.stringify(b), expected);
   assert.equal(JSON.stringify(canonicalLine({ step: 0, phase: 'sft' }, 12.5)), '{"step":0,"phase":"sft","stage":null,"time/unix":12.5}');
   assert.throws(() => canonicalLine({ step: -1, phase: 'rl' }), /step/);
+  assert.deepEqual(withoutWallClock(canonicalLine({ step: 1, phase: 'rl', 'perf/throughput': 5, 'perf/total_num_tokens': 9, 'timing_s/gen': 1, 'time/x': 2, tokens_per_s: 3 })), {
+    step: 1, phase: 'rl', stage: null, 'perf/total_num_tokens': 9,
+  });
   assert.throws(() => canonicalLine({ step: 1, phase: 'ppo' as never }), /phase/);
 });
 
@@ -133,6 +136,12 @@ test('resume with per-phase steps keeps the earlier phase; "beginning" drops eve
     r.close();
     const lines = readMetrics(join(dir, 'metrics.jsonl'));
     assert.deepEqual(lines.map((l) => `${l.phase}${l.step}`), ['sft1', 'sft2', 'sft3', 'sft4', 'rl1', 'rl2']);
+    // A checkpoint newer than the last line: the gap is reported, nothing is invented.
+    const notes: string[] = [];
+    new MetricsLog(dir, { resume: { step: 9, phase: 'rl' }, tensorboard: false, onNote: (m) => notes.push(m) }).close();
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!, /ends at rl step 2, before the checkpoint's step 9/);
+    assert.equal(readMetrics(join(dir, 'metrics.jsonl')).length, 6);
     new MetricsLog(dir, { resume: 'beginning', tensorboard: false }).close();
     assert.equal(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), '');
   });

@@ -77,6 +77,10 @@ test('TTY progress redraws one line with carriage return and erase, throttled', 
   assert.ok(h.writes.slice(0, 3).every((w) => w.startsWith('\r') && w.endsWith('\x1b[K')));
   assert.match(h.writes[1]!, /2\/4 .*reward 0\.5/);
   assert.equal(h.writes[3], '\n');
+  // A narrow terminal: the redrawn line is cut so it does not wrap.
+  const narrow = { isTTY: true, columns: 20, write: (x: string) => h.writes.push(x) };
+  new Progress({ label: 'a-long-phase-name', total: 10, stream: narrow, now: h.now }).finish();
+  assert.equal(h.writes.at(-2), '\ra-long-phase-name  \x1b[K');
 });
 
 test('step summary: RL line with time split; SFT line with loss and lr', () => {
