@@ -30,6 +30,12 @@ export interface SeqTape {
   lse: Float32Array;
   /** Layer inputs x_0..x_{L-1} and the last layer's output x_L, [(L+1)·T·hidden]; null: recompute in backward. */
   checkpoints: Float32Array | null;
+  /** Per layer, its full forward activations when the budget allowed (no recompute in backward), else null. */
+  layerActs: (Workspace | null)[] | null;
+  /** Raw logits of the active rows [nActive, vocab] when the budget allowed (no LM-head recompute), else null. */
+  logits: Float32Array | null;
+  /** Bytes this tape holds. */
+  bytes: number;
 }
 
 export interface SeqForwardOptions {
@@ -37,6 +43,12 @@ export interface SeqForwardOptions {
   entropy?: boolean;
   /** Keep the checkpoints for a later backward. */
   keepTape?: boolean;
+  /**
+   * Extra bytes the tape may hold beyond the checkpoints (default 0): full activations of
+   * layers (from the last one down) and then the logits, each skipping a recompute in
+   * backward.
+   */
+  extraBudgetBytes?: number;
 }
 
 export interface SeqForwardResult {
@@ -124,7 +136,7 @@ export class QwenModel {
    * Runs the layers over ids; returns x_L (a view). With `store` (length (L+1)·T·hidden)
    * every layer input and x_L are kept there.
    */
-  private runLayers(ids: Int32Array, T: number, store: Float32Array | null): Float32Array {
+  private runLayers(ids: Int32Array, T: number, store: Float32Array | null, acts: (Workspace | null)[] | null = null): Float32Array {
     const d = this.weights.dims;
     const ws = this.ensure(T);
     const c = this.ctx();
@@ -134,7 +146,7 @@ export class QwenModel {
     this.k.embeddingForward(this.weights.views.embed, ids, x, d.hidden);
     for (let l = 0; l < d.layers; l++) {
       const out = store ? slot(l + 1) : (x.buffer === this.xa.buffer ? this.xb : this.xa).subarray(0, n);
-      layerForward(c, this.weights.views.layers[l]!, this.lora?.layers[l] ?? null, ws, T, x, out);
+      layerForward(c, this.weights.views.layers[l]!, this.lora?.layers[l] ?? null, acts?.[l] ?? ws, T, x, out);
       x = out;
     }
     return x;
@@ -146,14 +158,23 @@ export class QwenModel {
   }
 
   /** Logits of `rows` active rows starting at active index a0, into chunkLogits. */
-  private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number): void {
+  private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number, target: Float32Array = this.chunkLogits): void {
     const hid = this.weights.dims.hidden;
     const V = this.weights.dims.vocab;
     for (let i = 0; i < rows; i++) {
       const r = activeRows[a0 + i]!;
       this.chunkIn.set(this.hf.subarray(r * hid, (r + 1) * hid), i * hid);
     }
-    this.k.sgemm(false, true, rows, V, hid, 1, this.chunkIn, hid, this.weights.views.lmHead, hid, 0, this.chunkLogits, V);
+    this.k.sgemm(false, true, rows, V, hid, 1, this.chunkIn, hid, this.weights.views.lmHead, hid, 0, target, V);
+  }
+
+  /** Gathers the final-norm rows of active rows [a0, a0 + rows) into chunkIn. */
+  private gatherRows(activeRows: Int32Array, a0: number, rows: number): void {
+    const hid = this.weights.dims.hidden;
+    for (let i = 0; i < rows; i++) {
+      const r = activeRows[a0 + i]!;
+      this.chunkIn.set(this.hf.subarray(r * hid, (r + 1) * hid), i * hid);
+    }
   }
 
   /**
@@ -181,7 +202,23 @@ export class QwenModel {
       }
     }
     const store = opts.keepTape ? new Float32Array((d.layers + 1) * T * d.hidden) : null;
-    const xL = this.runLayers(ids, T, store);
+    let bytes = store ? store.byteLength : 0;
+    let extra = opts.keepTape ? opts.extraBudgetBytes ?? 0 : 0;
+    let acts: (Workspace | null)[] | null = null;
+    const loraRank = this.lora ? this.lora.rank : 0;
+    const actBytes = Workspace.activationBytes(d, this.cfg.qkNorm, T, loraRank);
+    for (let l = d.layers - 1; l >= 0 && actBytes <= extra; l--) {
+      acts ??= new Array<Workspace | null>(d.layers).fill(null);
+      const w = new Workspace(d, this.cfg.qkNorm, false, loraRank);
+      w.ensure(T, true);
+      acts[l] = w;
+      extra -= actBytes;
+      bytes += actBytes;
+    }
+    const V = d.vocab;
+    const keptLogits = opts.keepTape && nActive * V * 4 <= extra ? new Float32Array(nActive * V) : null;
+    if (keptLogits) bytes += keptLogits.byteLength;
+    const xL = this.runLayers(ids, T, store, acts);
     this.finalNorm(xL, T);
     const logprobs = new Float32Array(T);
     const entropy = opts.entropy ? new Float32Array(T) : null;
@@ -191,15 +228,16 @@ export class QwenModel {
     const entC = entropy ? new Float32Array(C) : null;
     for (let a0 = 0; a0 < nActive; a0 += C) {
       const rows = Math.min(C, nActive - a0);
-      this.chunkLogitsFor(activeRows, a0, rows);
-      this.k.logprobForward(this.chunkLogits, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), invTemp, lpC, entC, lse.subarray(a0, a0 + rows));
+      const target = keptLogits ? keptLogits.subarray(a0 * V, (a0 + rows) * V) : this.chunkLogits;
+      this.chunkLogitsFor(activeRows, a0, rows, target);
+      this.k.logprobForward(target, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), invTemp, lpC, entC, lse.subarray(a0, a0 + rows));
       for (let i = 0; i < rows; i++) {
         const r = activeRows[a0 + i]!;
         logprobs[r] = lpC[i]!;
         if (entropy) entropy[r] = entC![i]!;
       }
     }
-    return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store } };
+    return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store, layerActs: acts, logits: keptLogits, bytes } };
   }
 
   /**
@@ -239,11 +277,15 @@ export class QwenModel {
         if (dlC[i] !== 0 || (deC && deC[i] !== 0)) any = true;
       }
       if (!any) continue;
-      this.chunkLogitsFor(activeRows, a0, rows);
-      this.k.logprobBackward(this.chunkLogits, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), tape.invTemp,
-        tape.lse.subarray(a0, a0 + rows), dlC, deC, this.chunkLogits);
-      this.k.sgemm(false, false, rows, hid, d.vocab, 1, this.chunkLogits, d.vocab, w.lmHead, hid, 0, this.chunkDh, hid);
-      if (g) this.k.sgemm(true, false, d.vocab, hid, rows, 1, this.chunkLogits, d.vocab, this.chunkIn, hid, 1, g.lmHead, hid);
+      let logits: Float32Array = this.chunkLogits;
+      if (tape.logits) {
+        logits = tape.logits.subarray(a0 * d.vocab, (a0 + rows) * d.vocab);
+        this.gatherRows(activeRows, a0, rows);
+      } else this.chunkLogitsFor(activeRows, a0, rows);
+      this.k.logprobBackward(logits, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), tape.invTemp,
+        tape.lse.subarray(a0, a0 + rows), dlC, deC, logits);
+      this.k.sgemm(false, false, rows, hid, d.vocab, 1, logits, d.vocab, w.lmHead, hid, 0, this.chunkDh, hid);
+      if (g) this.k.sgemm(true, false, d.vocab, hid, rows, 1, logits, d.vocab, this.chunkIn, hid, 1, g.lmHead, hid);
       for (let i = 0; i < rows; i++) {
         const r = activeRows[a0 + i]!;
         dhf.set(this.chunkDh.subarray(i * hid, (i + 1) * hid), r * hid);
@@ -257,9 +299,15 @@ export class QwenModel {
       const x = slot(l);
       const p = w.layers[l]!;
       const lora = this.lora?.layers[l] ?? null;
-      // Recompute this layer's forward into the workspace (its output goes to scratch).
-      layerForward(c, p, lora, ws, T, x, this.xa.subarray(0, n));
-      layerBackward(c, p, g ? g.layers[l]! : null, lora, ws, T, x, dX);
+      const kept = tape.layerActs?.[l] ?? null;
+      if (kept) {
+        kept.shareScratch(ws);
+        layerBackward(c, p, g ? g.layers[l]! : null, lora, kept, T, x, dX);
+      } else {
+        // Recompute this layer's forward into the workspace (its output goes to scratch).
+        layerForward(c, p, lora, ws, T, x, this.xa.subarray(0, n));
+        layerBackward(c, p, g ? g.layers[l]! : null, lora, ws, T, x, dX);
+      }
     }
     if (g) this.k.embeddingBackward(dX, ids, g.embed, hid);
   }

@@ -48,10 +48,12 @@ export class Workspace {
 
   constructor(private readonly d: Dims, private readonly qkNorm: boolean, private readonly training: boolean, private readonly loraRank = 0) {}
 
-  ensure(T: number): void {
+  /** Grows to at least T rows (doubling), or exactly T rows with `exact`. */
+  ensure(T: number, exact = false): void {
     if (T <= this.capacity) return;
     let cap = Math.max(16, this.capacity);
     while (cap < T) cap *= 2;
+    if (exact) cap = T;
     const { hidden, inter, qDim, kvDim, H, Hkv } = this.d;
     const f = (n: number) => new Float32Array(cap * n);
     this.h1 = f(hidden); this.rstd1 = f(1);
@@ -74,5 +76,20 @@ export class Workspace {
     this.positions = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.positions[i] = i;
     this.capacity = cap;
+  }
+
+  /** Uses the backward scratch buffers of `src` (a per-layer activation store shares one scratch set). */
+  shareScratch(src: Workspace): void {
+    this.da = src.da; this.dg = src.dg; this.du = src.du; this.dh = src.dh; this.tmp = src.tmp;
+    this.datt = src.datt; this.dq = src.dq; this.dk = src.dk; this.dv = src.dv;
+    this.dqPre = src.dqPre; this.dkPre = src.dkPre; this.ones = src.ones; this.loraDu = src.loraDu;
+    this.normScratch = src.normScratch;
+  }
+
+  /** Bytes of the forward activations a layer's backward reads, for T rows. */
+  static activationBytes(d: Dims, qkNorm: boolean, T: number, loraRank = 0): number {
+    const perRow = 3 * d.hidden + 2 + 2 * d.qDim + 2 * d.kvDim + d.H + 3 * d.inter
+      + (qkNorm ? d.qDim + d.kvDim + d.H + d.Hkv : 0) + 7 * loraRank + 1;
+    return perRow * T * 4;
   }
 }

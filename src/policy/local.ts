@@ -37,7 +37,11 @@ export interface LocalPolicyOptions {
   lora?: LoraOptions | null;
   /** Kernel worker threads (native backend). */
   threads?: number;
-  /** Activation checkpoints kept from forward to backward within one call (default 1 GiB); beyond it the forward is recomputed. */
+  /**
+   * Bytes of activations kept from forward to backward within one forwardBackward call
+   * (default 512 MiB): each datum's layer inputs first, then full layer activations and
+   * logits while they fit (each skips a recompute); beyond it the forward is recomputed.
+   */
   tapeBudgetBytes?: number;
   /** Most sample rows decoded together (default 64). */
   maxBatchRows?: number;
@@ -134,7 +138,7 @@ export class LocalPolicy implements Policy {
     this.trainable();
     const needsEntropy = !!lossFn.needsEntropy;
     const d = this.weights.dims;
-    let budget = this.opts.tapeBudgetBytes ?? 1 << 30;
+    let budget = this.opts.tapeBudgetBytes ?? 512 * 2 ** 20;
     const tapes: SeqTape[] = [];
     const logprobs: Float32Array[] = [];
     const entropy: Float32Array[] | null = needsEntropy ? [] : null;
@@ -142,8 +146,10 @@ export class LocalPolicy implements Policy {
       this.checkDatum(datum, i);
       const bytes = (d.layers + 1) * datum.inputTokens_T.length * d.hidden * 4;
       const keep = bytes <= budget;
-      if (keep) budget -= bytes;
-      const r = this.model.forwardSequence(datum.inputTokens_T, datum.targetTokens_T, datum.mask_T, { invTemp, entropy: needsEntropy, keepTape: keep });
+      const r = this.model.forwardSequence(datum.inputTokens_T, datum.targetTokens_T, datum.mask_T, {
+        invTemp, entropy: needsEntropy, keepTape: keep, extraBudgetBytes: keep ? budget - bytes : 0,
+      });
+      budget -= r.tape.bytes;
       tapes.push(r.tape);
       logprobs.push(r.logprobs);
       if (entropy) entropy.push(r.entropy!);
@@ -155,6 +161,8 @@ export class LocalPolicy implements Policy {
       if (g.length !== datum.inputTokens_T.length) throw new Error(`loss gradient ${i} has length ${g.length}, datum has ${datum.inputTokens_T.length}`);
       this.model.backwardSequence(tapes[i]!, g, out.dEntropy ? out.dEntropy[i]! : null);
       tapes[i]!.checkpoints = null;
+      tapes[i]!.layerActs = null;
+      tapes[i]!.logits = null;
     });
     return { logprobs, entropy, loss: out.loss, metrics: out.metrics };
   }

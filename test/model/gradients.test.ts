@@ -86,3 +86,23 @@ test('qwen3 gradients (q/k norm, head_dim 12 ≠ 32/4, untied) with temperature 
 test('LoRA adapter gradients match finite differences (base frozen)', () => {
   check({ cfg: tinyConfig(), invTemp: 1, entropyCoef: 0, lora: true }, 'lora');
 });
+
+test('backward with kept activations and logits equals backward with recompute (bitwise)', () => {
+  const cfg = tinyConfig({ model_type: 'qwen3', head_dim: 12 });
+  const T = 19;
+  const ids = randomIds(T, cfg.vocabSize, 8);
+  const tg = shiftTargets(ids);
+  const dLp = new Float32Array(T).map((_, t) => (t % 3 === 0 ? 0 : -0.1 * (t + 1)));
+  const dEnt = new Float32Array(T).fill(0.05);
+  const grads: Float32Array[] = [];
+  for (const extra of [0, 1e9, 3000]) {
+    const model = new QwenModel(randomWeights(cfg, 9, 0.2));
+    model.enableGrads();
+    const r = model.forwardSequence(ids, tg, null, { entropy: true, keepTape: true, extraBudgetBytes: extra });
+    if (extra === 1e9) assert.ok(r.tape.logits && r.tape.layerActs?.every((a) => a !== null));
+    model.backwardSequence(r.tape, dLp, dEnt);
+    grads.push(model.grads!);
+  }
+  assert.deepEqual(grads[1], grads[0]);
+  assert.deepEqual(grads[2], grads[0]);
+});
