@@ -7,7 +7,7 @@
 import { readJsonl } from '../util/jsonl.ts';
 import { UserError } from '../util/errors.ts';
 import { getMetric, parseGold, type Gold, type MetricDef } from './metrics/registry.ts';
-import { FIRST_LINE_TASKS, LONGBENCH_TASK_METRIC, firstLine } from './metrics/longbench-scorer.ts';
+import { FIRST_LINE_TASKS, LONGBENCH_TASK_METRIC, firstLine, longBenchEBucket } from './metrics/longbench-scorer.ts';
 import { qwenJudgeVerdict } from './metrics/judges.ts';
 import { scoreTable, type ScoreTable } from './metrics/aggregate.ts';
 
@@ -33,6 +33,12 @@ export interface ScoreFileOptions {
    */
   taskField?: string;
   noFirstLineCut?: boolean;
+  /**
+   * LongBench-E: group by the length bucket of the item's `length` field (words: 0-4k,
+   * 4-8k, 8k+), nested under `byField` when given (`task/bucket`), each group averaged
+   * as `scorer_e` does (NumPy mean).
+   */
+  lengthBuckets?: boolean;
 }
 
 export interface ScoreFileResult extends ScoreTable {
@@ -130,14 +136,24 @@ export function scoreFile(opts: ScoreFileOptions): ScoreFileResult {
       throw new UserError(`${at}: ${m.name} could not score this item: ${(err as Error).message}`);
     }
     scores.push(score);
+    let group: string | null = null;
     if (opts.byField !== undefined) {
       if (!(opts.byField in row)) throw new UserError(`${at}: no field "${opts.byField}" to group by (--by-field)`);
-      groups.push(groupValue(row[opts.byField]));
-    } else groups.push(null);
+      group = groupValue(row[opts.byField]);
+    }
+    if (opts.lengthBuckets) {
+      const len = row['length'];
+      if (typeof len !== 'number' || !Number.isFinite(len)) {
+        throw new UserError(`${at}: field "length" (words, for the LongBench-E buckets) must be a number`);
+      }
+      const bucket = longBenchEBucket(len);
+      group = group === null ? bucket : `${group}/${bucket}`;
+    }
+    groups.push(group);
   }
   const groupCounts: Record<string, number> = {};
   for (const g of groups) if (g !== null) groupCounts[g] = (groupCounts[g] ?? 0) + 1;
-  return { ...scoreTable(scores, groups), scores, groupCounts };
+  return { ...scoreTable(scores, groups, opts.lengthBuckets ? 'numpy' : 'loop'), scores, groupCounts };
 }
 
 /** The plain-text table: one row per group, then the overall row. */

@@ -111,3 +111,18 @@ test('scoreFile: field defaults, explicit fields, object gold, judge field, erro
   assert.equal(scoreFile({ metric: 'docmath', input: d }).overall, 50);
   assert.throws(() => scoreFile({ metric: 'em', input: write('e.jsonl', []) }), /empty/);
 });
+
+test('scoreFile: LongBench-E length buckets, nested under --by-field', () => {
+  const p = write('e.jsonl', [
+    { prediction: 'x', answers: ['x'], length: 100, dataset: 'hotpotqa' },
+    { prediction: 'y', answers: ['x'], length: 5000, dataset: 'hotpotqa' },
+    { prediction: 'x', answers: ['x'], length: 9000, dataset: 'musique' },
+    { prediction: 'x y', answers: ['x'], length: 3999, dataset: 'musique' },
+  ]);
+  const t = scoreFile({ metric: 'qa_f1', input: p, lengthBuckets: true });
+  assert.deepEqual(t.groups, { '0-4k': 83.33, '4-8k': 0, '8k+': 100 });
+  const u = scoreFile({ metric: 'qa_f1', input: p, lengthBuckets: true, byField: 'dataset' });
+  assert.deepEqual(Object.keys(u.groups), ['hotpotqa/0-4k', 'hotpotqa/4-8k', 'musique/0-4k', 'musique/8k+']);
+  assert.equal(u.groups['musique/0-4k'], 66.67);
+  assert.throws(() => scoreFile({ metric: 'qa_f1', input: write('nolen.jsonl', [{ prediction: 'x', answers: ['x'] }]), lengthBuckets: true }), /nolen\.jsonl:1: field "length"/);
+});

@@ -16,6 +16,7 @@ interface ScoreFlags {
   taskField?: string;
   firstLine?: boolean;
   firstLineCut?: boolean;
+  lengthBuckets?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--task-field <field>', 'with --metric longbench: the field naming the LongBench task', 'dataset')
     .option('--first-line', 'cut every prediction to its first line before scoring')
     .option('--no-first-line-cut', 'with --metric longbench: skip the first-line cut of trec/triviaqa/samsum/lsht (as MiniLongBench does)')
+    .option('--length-buckets', 'LongBench-E: group by the "length" field in buckets 0-4k / 4-8k / 8k+ (under --by-field when given)')
     .option('--json', 'print {"overall", "groups", "count"} as JSON')
     .action((flags: ScoreFlags) => {
       const res = scoreFile({
@@ -45,6 +47,7 @@ export function register(program: Command): void {
         ...(flags.taskField !== undefined && { taskField: flags.taskField }),
         firstLine: flags.firstLine === true,
         noFirstLineCut: flags.firstLineCut === false,
+        lengthBuckets: flags.lengthBuckets === true,
       });
       if (flags.json) {
         const out = { overall: nanToNull(res.overall), groups: Object.fromEntries(Object.entries(res.groups).map(([k, v]) => [k, nanToNull(v)])), count: res.count };

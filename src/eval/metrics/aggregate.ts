@@ -5,6 +5,7 @@
  * accumulates them.
  */
 import { compareCodePoints, pyRound } from './pyround.ts';
+import { npMean } from './numpy.ts';
 
 export interface ScoreTable {
   overall: number;
@@ -23,8 +24,14 @@ export function percentMean(scores_N: readonly number[], ndigits = 2): number {
 /**
  * Overall and per-group scores. `groups_N[i]` is item i's group (null: overall only).
  * Group keys come out sorted by code point so the output does not depend on input order.
+ * `groupMean: 'numpy'` averages groups as LongBench-E's `scorer_e` does
+ * (`round(100 * np.mean(x), 2)`, pairwise summation).
  */
-export function scoreTable(scores_N: readonly number[], groups_N?: readonly (string | null)[]): ScoreTable {
+export function scoreTable(
+  scores_N: readonly number[],
+  groups_N?: readonly (string | null)[],
+  groupMean: 'loop' | 'numpy' = 'loop',
+): ScoreTable {
   const byGroup = new Map<string, number[]>();
   if (groups_N) {
     scores_N.forEach((s, i) => {
@@ -36,6 +43,9 @@ export function scoreTable(scores_N: readonly number[], groups_N?: readonly (str
     });
   }
   const groups: Record<string, number> = {};
-  for (const k of [...byGroup.keys()].sort(compareCodePoints)) groups[k] = percentMean(byGroup.get(k) as number[]);
+  for (const k of [...byGroup.keys()].sort(compareCodePoints)) {
+    const list = byGroup.get(k) as number[];
+    groups[k] = groupMean === 'numpy' ? pyRound(100 * npMean(list), 2) : percentMean(list);
+  }
   return { overall: percentMean(scores_N), groups, count: scores_N.length };
 }

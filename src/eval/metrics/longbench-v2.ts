@@ -37,9 +37,10 @@ export interface V2Summary {
 
 /**
  * `result.py`: accuracy overall, by difficulty (easy/hard) and by length
- * (short/medium/long), each `round(100·sum/n, 1)`. With `compensated`, a row without
- * an extracted answer counts 0.25 (the chance of guessing). An empty group is NaN (the
- * reference divides by zero there).
+ * (short/medium/long), each `round(100·sum/n, 1)`. With `compensated`, a row without an
+ * extracted answer counts 0.25 (the chance of guessing). An empty group is NaN (the
+ * reference divides by zero there). The reference drops rows whose model output was
+ * empty before this point (they leave the denominator): pass only written rows.
  */
 export function aggregateV2(rows_N: readonly V2Row[], compensated = false): V2Summary {
   const acc = { easy: 0, hard: 0, short: 0, medium: 0, long: 0 };

@@ -2,13 +2,13 @@
  * RULER scorers (NVIDIA/RULER `scripts/eval/synthetic/constants.py`, `evaluate.py`;
  * scorers.md §9).
  */
+import { pyStrip } from '../../util/pytext.ts';
 import { pyRound } from './pyround.ts';
 
 /** `postprocess_pred`: strip, control characters `\x00-\x1f` → `\n`, strip again. */
 export function rulerPostprocess(prediction: string): string {
-  // Python str.strip() without arguments; the control characters it strips are a subset.
   // eslint-disable-next-line no-control-regex
-  return prediction.trim().replace(/[\x00-\x1f]/g, '\n').trim();
+  return pyStrip(pyStrip(prediction).replace(/[\x00-\x1f]/g, '\n'));
 }
 
 /** Share of the references found (case-insensitive substring) in one prediction. */
