@@ -112,3 +112,17 @@ test('synth: with a BPE trained on synthTokenizerCorpus every task word is one t
   const counter: TokenCounter = { encode: (t) => tok.encode(t), renderChat: (m) => tok.applyChatTemplate(m, { addGenerationPrompt: true }) };
   budgetCheck(counter, [200, 700], 3);
 });
+
+test('synth: facts range per record; pretrain documents use both pools and no split record', () => {
+  const { train, pretrain } = synthDataset({ tasks: ['kv'], lengths: [200], count: 40, testCount: 0, pretrainCount: 40, seed: 12, params: { facts: 2, factsMax: 6 } }, whitespaceCounter);
+  const counts = new Set(train.map((r) => r.metadata?.['facts']));
+  assert.deepEqual([...counts].sort(), [2, 3, 4, 5, 6]);
+  const pools = entityPools();
+  const testEnt = new Set([...pools.test.keys, ...pools.test.values]);
+  const trainEnt = new Set([...pools.train.keys, ...pools.train.values]);
+  const words = pretrain.flatMap((r) => r.document.split(/[^a-z]+/));
+  assert.ok(words.some((w) => testEnt.has(w)) && words.some((w) => trainEnt.has(w)));
+  assert.ok(pretrain.every((r) => r.split === 'pretrain' && r.id.includes('-pretrain-')));
+  const docs = new Set(train.map((r) => r.document));
+  assert.ok(pretrain.every((r) => !docs.has(r.document)));
+});

@@ -66,6 +66,8 @@ interface SynthOpts {
   splitField?: boolean;
   testOut?: string;
   testCount?: string;
+  pretrainOut?: string;
+  pretrainCount?: string;
   facts?: string;
   hops?: string;
   nearMiss?: string;
@@ -90,7 +92,14 @@ function synthAction(o: SynthOpts): void {
   const set = <K extends keyof TaskParams>(k: K, v: TaskParams[K] | undefined) => {
     if (v !== undefined) params[k] = v;
   };
-  set('facts', int(o.facts, '--facts', 1));
+  if (o.facts !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(o.facts.trim());
+    if (!m || Number(m[1]) < 1 || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) {
+      throw new UserError(`--facts must be a count ≥ 1 or a range like 2-6, got "${o.facts}"`);
+    }
+    params.facts = Number(m[1]);
+    if (m[2] !== undefined) params.factsMax = Number(m[2]);
+  }
   set('hops', int(o.hops, '--hops', 1));
   set('nearMiss', int(o.nearMiss, '--near-miss', 0));
   set('distractors', int(o.distractors, '--distractors', 0));
@@ -112,11 +121,13 @@ function synthAction(o: SynthOpts): void {
   }
   const { counter } = counterFor(o.tokenizer);
   const lengths = intList(o.lengths, '--lengths');
-  const total = (count + testCount) * lengths.length;
+  const pretrainCount = int(o.pretrainCount, '--pretrain-count', 0) ?? (o.pretrainOut ? count : 0);
+  if (pretrainCount > 0 && !o.pretrainOut) throw new UserError('--pretrain-count needs --pretrain-out');
+  const total = (count + testCount + pretrainCount) * lengths.length;
   let made = 0;
   const tty = process.stderr.isTTY;
-  const { train, test } = synthDataset(
-    { tasks: tasks as TaskName[], lengths, count, testCount, seed: int(o.seed, '--seed', 0) as number, params },
+  const { train, test, pretrain } = synthDataset(
+    { tasks: tasks as TaskName[], lengths, count, testCount, pretrainCount, seed: int(o.seed, '--seed', 0) as number, params },
     counter,
     () => {
       made++;
@@ -130,12 +141,14 @@ function synthAction(o: SynthOpts): void {
   } else {
     writeRecords(o.out, [...train, ...test]);
   }
+  if (o.pretrainOut) writeRecords(o.pretrainOut, pretrain);
   const fill = [...train, ...test].map((r) => (r.metadata?.['prompt_tokens'] as number) / (r.metadata?.['budget'] as number));
   const summary = {
     train: train.length,
     test: test.length,
     out: o.out,
     ...(o.testOut ? { test_out: o.testOut } : {}),
+    ...(o.pretrainOut ? { pretrain: pretrain.length, pretrain_out: o.pretrainOut } : {}),
     tokenizer: o.tokenizer ?? 'whitespace',
     min_fill: fill.length ? Math.round(Math.min(...fill) * 10000) / 10000 : null,
   };
@@ -157,7 +170,9 @@ export function register(program: Command): void {
     .option('--split-field', 'write train and test records into --out, told apart by their "split" field')
     .option('--test-out <file>', 'write the test split to this file')
     .option('--test-count <n>', 'test records per length (default: count/4 with --split-field or --test-out)')
-    .option('--facts <n>', 'facts per document, the queried one included (kv, choice, multivalue, multiquery, ledger)')
+    .option('--pretrain-out <file>', 'also write pretraining documents (entities of both splits, no shared records) to this file')
+    .option('--pretrain-count <n>', 'pretraining records per length (default: --count with --pretrain-out)')
+    .option('--facts <n|a-b>', 'facts per document, the queried one included, or a range drawn per record (kv, choice, multivalue, multiquery, ledger)')
     .option('--hops <n>', 'links per chain (chain, vt)')
     .option('--near-miss <n>', 'near-miss distractors (keys one letter away from the queried key)')
     .option('--distractors <n>', 'distractor chains (chain, vt)')

@@ -140,6 +140,8 @@ export interface SynthConfig {
   count: number;
   /** Test records per length (from the disjoint test pool). */
   testCount: number;
+  /** Pretraining documents per length (both pools; see vocab.ts `Split`). Default 0. */
+  pretrainCount?: number;
   seed: number;
   params?: Partial<TaskParams>;
   pools?: PoolSizes;
@@ -150,12 +152,12 @@ export function synthDataset(
   config: SynthConfig,
   counter: TokenCounter,
   onRecord?: (r: DocQARecord) => void,
-): { train: DocQARecord[]; test: DocQARecord[] } {
+): { train: DocQARecord[]; test: DocQARecord[]; pretrain: DocQARecord[] } {
   if (config.tasks.length === 0) throw new UserError('synth: --tasks is empty');
   const pools = entityPools(config.pools ?? DEFAULT_POOL_SIZES);
-  const out = { train: [] as DocQARecord[], test: [] as DocQARecord[] };
-  for (const split of ['train', 'test'] as const) {
-    const n = split === 'train' ? config.count : config.testCount;
+  const out = { train: [] as DocQARecord[], test: [] as DocQARecord[], pretrain: [] as DocQARecord[] };
+  for (const split of ['train', 'test', 'pretrain'] as const) {
+    const n = split === 'train' ? config.count : split === 'test' ? config.testCount : (config.pretrainCount ?? 0);
     for (const length of config.lengths) {
       for (let i = 0; i < n; i++) {
         const task = config.tasks[i % config.tasks.length] as TaskName;

@@ -55,6 +55,11 @@ export function dataSourceOf(task: TaskName): string {
 export interface TaskParams {
   /** Key-value facts in the document, the queried one included (kv, choice, multivalue, multiquery: other facts; ledger: entries). */
   facts: number;
+  /**
+   * When set, each record draws its fact count uniformly from [facts, factsMax]: a
+   * curriculum over the number of facts inside one data set (issue 12).
+   */
+  factsMax: number | undefined;
   /** Links per chain (chain, vt). */
   hops: number;
   /** Near-miss distractors: facts (or a chain) whose key differs from the queried key in one letter. */
@@ -75,6 +80,7 @@ export interface TaskParams {
 
 export const DEFAULT_TASK_PARAMS: TaskParams = {
   facts: 4,
+  factsMax: undefined,
   hops: 2,
   nearMiss: 1,
   distractors: 3,
@@ -140,6 +146,12 @@ function orderedFracs(rng: Rng, n: number, p: TaskParams): number[] {
   return [first, ...rest.sort((a, b) => a - b)];
 }
 
+/** This record's fact count (a draw from [facts, factsMax] when a range is given). */
+function factCount(rng: Rng, p: TaskParams): number {
+  if (p.factsMax === undefined || p.factsMax <= p.facts) return p.facts;
+  return rng.range(p.facts, p.factsMax);
+}
+
 function need(cond: boolean, msg: string): void {
   if (!cond) throw new UserError(`synth: ${msg}`);
 }
@@ -165,7 +177,7 @@ function kvLike(rng: Rng, pool: EntityPool, p: TaskParams, nFacts: number, nearM
 
 function kv(rng: Rng, pool: EntityPool, p: TaskParams, task: 'kv' | 'niah'): TaskInstance {
   need(p.facts >= 1, '--facts must be at least 1');
-  const nFacts = task === 'niah' ? 1 : p.facts;
+  const nFacts = task === 'niah' ? 1 : factCount(rng, p);
   const nearMiss = task === 'niah' ? 0 : p.nearMiss;
   const { target, value, facts } = kvLike(rng, pool, p, nFacts, nearMiss);
   const fact = kvFact(target, value, p.factStyle);
@@ -182,7 +194,7 @@ function kv(rng: Rng, pool: EntityPool, p: TaskParams, task: 'kv' | 'niah'): Tas
 
 function choice(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
   need(p.choices >= 2 && p.choices <= CHOICE_LETTERS.length, `--choices must be in 2..${CHOICE_LETTERS.length}`);
-  const nFacts = Math.max(p.facts, 1);
+  const nFacts = Math.max(factCount(rng, p), 1);
   const { target, value, facts, others } = kvLike(rng, pool, p, nFacts, p.nearMiss);
   // Wrong options are values present in the document first (so matching is needed), then fresh values.
   const wrong = rng.shuffle(others.map((o) => o.value)).slice(0, p.choices - 1);
@@ -221,7 +233,8 @@ function multivalue(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
   for (let i = 0; i < Math.min(p.nearMiss, misses.length); i++) {
     facts.push({ text: kvFact(misses[i] as string, vals.draw(pool.values), p.factStyle), frac: rng.float(), evidence: false });
   }
-  for (let i = 1; i < p.facts; i++) {
+  const nOther = factCount(rng, p);
+  for (let i = 1; i < nOther; i++) {
     facts.push({ text: kvFact(keys.draw(pool.keys), vals.draw(pool.values), p.factStyle), frac: rng.float(), evidence: false });
   }
   const answer = ownValues.join(', ');
@@ -232,7 +245,7 @@ function multivalue(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
     question: `What are all the values of ${target}, in order?`,
     answer,
     trace: buildTrace(p.traceStyle, target, own.map((f) => factStep(f.text)), answer, answerSentence(answer)),
-    metadata: { facts: p.facts, values: p.values, key: target },
+    metadata: { facts: nOther, values: p.values, key: target },
   };
 }
 
@@ -243,7 +256,8 @@ function multiquery(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
   const targets = Array.from({ length: p.queries }, () => keys.draw(pool.keys));
   const tv = targets.map(() => vals.draw(pool.values));
   const facts: PlacedFact[] = targets.map((k, i) => ({ text: kvFact(k, tv[i] as string, p.factStyle), frac: i === 0 ? evidenceFrac(rng, p) : rng.float(), evidence: true }));
-  for (let i = 0; i < Math.max(0, p.facts - p.queries); i++) {
+  const nFacts = Math.max(factCount(rng, p), p.queries);
+  for (let i = 0; i < nFacts - p.queries; i++) {
     facts.push({ text: kvFact(keys.draw(pool.keys), vals.draw(pool.values), p.factStyle), frac: rng.float(), evidence: false });
   }
   const answer = tv.join(', ');
@@ -255,7 +269,7 @@ function multiquery(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
     question: `What are the values of ${names}?`,
     answer,
     trace: buildTrace(p.traceStyle, names, targets.map((k, i) => factStep(kvFact(k, tv[i] as string, p.factStyle))), answer, answerSentence(answer)),
-    metadata: { facts: Math.max(p.facts, p.queries), queries: p.queries, keys: targets },
+    metadata: { facts: nFacts, queries: p.queries, keys: targets },
   };
 }
 
@@ -370,7 +384,8 @@ function ledger(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
   const fracs = orderedFracs(rng, evidence.length, p);
   const facts: PlacedFact[] = evidence.map((e, i) => ({ text: ledgerFact(e.day, e.account, e.amount), frac: fracs[i] as number, evidence: true }));
   // Distractor entries belong to other accounts, so the question stays unambiguous.
-  for (let i = evidence.length; i < Math.max(p.facts, evidence.length); i++) {
+  const nEntries = Math.max(factCount(rng, p), evidence.length);
+  for (let i = evidence.length; i < nEntries; i++) {
     facts.push({ text: ledgerFact(rng.range(1, 30), keys.draw(pool.keys), rng.range(10, 99)), frac: rng.float(), evidence: false });
   }
   const answer = formatNumber(value);
@@ -382,7 +397,7 @@ function ledger(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
     question,
     answer,
     trace: buildTrace(p.traceStyle, a, steps, answer, answerSentence(answer)),
-    metadata: { op, facts: Math.max(p.facts, evidence.length) },
+    metadata: { op, facts: nEntries },
   };
 }
 

@@ -75,7 +75,12 @@ export interface PoolSizes {
 
 export const DEFAULT_POOL_SIZES: PoolSizes = { trainStems: 32, testStems: 8, trainValues: 128, testValues: 32 };
 
-export type Split = 'train' | 'test';
+/**
+ * `pretrain` documents draw from both pools: plain next-token pretraining on them
+ * teaches every entity token (a from-scratch model otherwise never sees the test
+ * entities before evaluation); they share no record with either split.
+ */
+export type Split = 'train' | 'test' | 'pretrain';
 
 /** The entities one split may use. */
 export interface EntityPool {
@@ -94,6 +99,14 @@ export function nearMissKeys(key: string): string[] {
 
 /** Builds the disjoint train/test pools (pure: same sizes, same pools). */
 export function entityPools(sizes: PoolSizes = DEFAULT_POOL_SIZES): Record<Split, EntityPool> {
+  const p = splitPools(sizes);
+  return {
+    ...p,
+    pretrain: { split: 'pretrain', stems: [...p.train.stems, ...p.test.stems], keys: [...p.train.keys, ...p.test.keys], values: [...p.train.values, ...p.test.values] },
+  };
+}
+
+function splitPools(sizes: PoolSizes): Record<'train' | 'test', EntityPool> {
   const stems = keyStems();
   const values = valueCandidates();
   if (sizes.trainStems + sizes.testStems > stems.length) throw new RangeError(`at most ${stems.length} key stems`);
