@@ -49,8 +49,12 @@ test('rouge: failures score 0 (empty hypothesis, only dots, recursion limit)', (
   assert.equal(rougeScore('', 'a b'), 0);
   assert.equal(rougeScore('...', 'a b'), 0);
   assert.equal(rougeScore('a b', ''), 0);
-  const long = Array.from({ length: ROUGE_RECURSION_LIMIT + 10 }, (_, i) => `w${i}`).join(' ');
-  assert.equal(rougeScore(long, long), 0); // Python's RecursionError
+  // Identical sentences backtrack diagonally: one step per word. 990 steps fit under
+  // Python's limit of 1000 frames in LongBench's call stack, 991 raise RecursionError.
+  assert.equal(ROUGE_RECURSION_LIMIT, 990);
+  const words = (n: number): string => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  assert.equal(rougeScore(words(990), words(990)), f(1, 1));
+  assert.equal(rougeScore(words(991), words(991)), 0);
   assert.ok(rougeScore('a b c', 'c b a') > 0);
 });
 
