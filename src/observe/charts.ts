@@ -45,6 +45,8 @@ export interface ChartOptions {
   rawOpacity?: number;
   /** Vertical rules drawn on every panel. */
   vRules?: readonly VRule[];
+  /** The x values are integers (steps): no fractional ticks. */
+  xInteger?: boolean;
   /** Draw a dot at every point (for short series such as accuracy by length). */
   markers?: boolean;
   /** Fixed x range; default the range of all points. */
@@ -240,7 +242,7 @@ export function chartSvg(panels: readonly Panel[], opts: ChartOptions = {}): str
   const height = titleH + rows * ph;
   const pw = width / cols;
   const xExt = opts.xDomain ?? extent(panels.flatMap((p) => p.series), 0) ?? [0, 1];
-  const xAxis = niceAxis(xExt[0], xExt[1], Math.max(2, Math.round((pw - MARGIN.left) / 70)));
+  const xAxis = niceAxis(xExt[0], xExt[1], Math.max(2, Math.round((pw - MARGIN.left) / 70)), opts.xInteger ? 1 : 0);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" role="img">`,
     `<title>${esc(opts.title ?? panels.map((p) => p.title).join(', '))}</title>`,

@@ -37,3 +37,5 @@ export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type Axis }
 export { writeReport, buildReport, mainChartSvg, stageRules, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
 export { loadRun, parseResults, parseMetricsText, type RunData, type ResultRow } from './run-data.ts';
 export { pivotResults, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
+export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
+export { decimate } from './charts.ts';

@@ -90,7 +90,7 @@ export function mainChartSvg(metrics: readonly MetricsLine[], opts: ReportOption
 
 /** Common chart options: a title (none when empty), steps on x, the page width. */
 function chartOpts(title: string, opts: ReportOptions): ChartOptions {
-  const o: ChartOptions = { xLabel: 'step', width: 900 };
+  const o: ChartOptions = { xLabel: 'step', width: 900, xInteger: true };
   if (title) o.title = title;
   if (opts.smooth !== undefined) o.smooth = opts.smooth;
   return o;
@@ -300,7 +300,7 @@ function otherSection(run: RunData, shown: Set<string>, opts: ReportOptions): st
     return { title: `${keys.get(k)}: ${k}`, series: [{ name: k, points: pointsOf(lines, k) }] };
   });
   const more = sorted.length > cap ? missing(`${sorted.length - cap} more metrics not drawn: ${sorted.slice(cap).join(', ')}`) : '';
-  const svg = chartSvg(panels, { xLabel: 'step', width: 900, columns: 3, panelHeight: 180, ...(opts.smooth !== undefined ? { smooth: opts.smooth } : {}) });
+  const svg = chartSvg(panels, { xLabel: 'step', xInteger: true, width: 900, columns: 3, panelHeight: 180, ...(opts.smooth !== undefined ? { smooth: opts.smooth } : {}) });
   return section('other', 'All other metrics', `<details><summary>${panels.length} charts</summary><figure>${svg}</figure>${more}</details>`);
 }
 

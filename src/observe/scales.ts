@@ -23,8 +23,9 @@ export interface Axis {
 /**
  * A nice axis covering [lo, hi] with about `count` ticks. A flat range is widened
  * (±1 around 0, else ±10% of the value) so a constant series still gets an axis.
+ * `minStep` keeps ticks on whole numbers for axes such as steps (minStep 1).
  */
-export function niceAxis(lo: number, hi: number, count = 5): Axis {
+export function niceAxis(lo: number, hi: number, count = 5, minStep = 0): Axis {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = 0;
     hi = 1;
@@ -35,7 +36,7 @@ export function niceAxis(lo: number, hi: number, count = 5): Axis {
     lo -= pad;
     hi += pad;
   }
-  const step = niceStep(hi - lo, count);
+  const step = Math.max(minStep, niceStep(hi - lo, count));
   const min = Math.floor(lo / step + 1e-9) * step;
   const max = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];

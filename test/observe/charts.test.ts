@@ -19,6 +19,7 @@ test('nice axes: 1-2-5 steps, widened domains, flat and reversed ranges', () => 
   assert.deepEqual(niceAxis(3, 3, 4).ticks, [2.6, 2.8, 3, 3.2, 3.4]);
   assert.deepEqual(niceAxis(0, 0, 2).ticks, [-1, 0, 1]);
   assert.deepEqual(niceAxis(5, -5, 4).ticks, [-6, -4, -2, 0, 2, 4, 6]);
+  assert.deepEqual(niceAxis(1, 2, 5, 1).ticks, [1, 2]);
   assert.equal(formatTick(0.30000000000000004, 0.1), '0.3');
   assert.equal(formatTick(15000, 5000), '15k');
   assert.equal(formatTick(2500000, 500000), '2.5M');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeReport } from '../../src/observe/report.ts';
+import { watchReport } from '../../src/observe/watch.ts';
 import { pivotResults } from '../../src/observe/eval-table.ts';
 import { readMetrics } from '../../src/observe/metrics-log.ts';
 import { MetricsLog } from '../../src/observe/metrics-log.ts';
@@ -132,5 +133,29 @@ test('longrl report RUN_DIR writes the report and names it; bad flags exit 2', a
     const bad = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', dir, '--smooth', '0'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--smooth must be a positive integer/);
+  });
+});
+
+test('watchReport rewrites the report when metrics change and stops on abort', async () => {
+  await withTempDir(async (dir) => {
+    const log = new MetricsLog(dir, { hostname: 'h' });
+    log.log({ step: 1, phase: 'rl', stage: 1, 'critic/score/mean': 0.1 });
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const done = watchReport(dir, {
+      intervalS: 0.05,
+      png: false,
+      signal: stop.signal,
+      onWrite: (res) => {
+        seen.push(readFileSync(res.html, 'utf8'));
+        if (seen.length === 1) log.log({ step: 2, phase: 'rl', stage: 1, 'critic/score/mean': 0.2 });
+        else stop.abort();
+      },
+    });
+    const count = await done;
+    log.close();
+    assert.equal(count, 2);
+    assert.match(seen[0]!, /Metrics lines: 1\b/);
+    assert.match(seen[1]!, /Metrics lines: 2\b/);
   });
 });
