@@ -41,19 +41,26 @@ export function questionWithChoices(question: string, choices: readonly string[]
   return `${pyStrip(question)}\n\n${lines.join('\n')}`;
 }
 
-/** The user-turn content for a record (MC template when it has choices). */
-export function promptContent(r: Pick<DocQARecord, 'document' | 'question' | 'choices'>): string {
+type PromptFields = Pick<DocQARecord, 'document' | 'question' | 'choices'> & { metadata?: Record<string, unknown> | undefined };
+
+/**
+ * The user-turn content for a record (MC template when it has choices). A record
+ * whose `metadata.rendered_prompt` is true (MiniLongBench items, verl rows without
+ * QwenLong markers) already holds its whole prompt in `document`: used as is.
+ */
+export function promptContent(r: PromptFields): string {
+  if (r.metadata?.['rendered_prompt'] === true) return r.document;
   const mc = r.choices !== undefined && r.choices.length > 0;
   return fillTemplate(mc ? QWENLONG_MC_TEMPLATE : QWENLONG_TEMPLATE, r.document, questionWithChoices(r.question, r.choices));
 }
 
 /** One user turn, no system prompt (§2 rule 2). */
-export function promptMessages(r: Pick<DocQARecord, 'document' | 'question' | 'choices'>): ChatMessage[] {
+export function promptMessages(r: PromptFields): ChatMessage[] {
   return [{ role: 'user', content: promptContent(r) }];
 }
 
 /** The prompt as the model sees it; without a chat renderer, the user content itself. */
-export function renderPrompt(r: Pick<DocQARecord, 'document' | 'question' | 'choices'>, chat?: ChatRenderer): string {
+export function renderPrompt(r: PromptFields, chat?: ChatRenderer): string {
   const messages = promptMessages(r);
   return chat ? chat(messages) : (messages[0] as ChatMessage).content;
 }

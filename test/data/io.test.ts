@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { UserError } from '../../src/util/errors.ts';
 import { SkipCounter, validateRecord, type DocQARecord } from '../../src/data/record.ts';
-import { fillTemplate, QWENLONG_TEMPLATE, parsePrompt } from '../../src/data/prompt.ts';
+import { fillTemplate, QWENLONG_TEMPLATE, parsePrompt, renderPrompt } from '../../src/data/prompt.ts';
 import {
   readJsonlRecords,
   writeJsonlRecords,
@@ -119,6 +119,16 @@ test('parquet: a verl file written by another writer (verl column structure) loa
   assert.equal(got[1]?.answer, 'France');
 });
 
+test('parquet: a prompt without QwenLong markers loads whole (rendered_prompt) and writes back unchanged', async () => {
+  const d = tmp();
+  const r: DocQARecord = { id: 'k', data_source: 'custom_longcontext_needle_qa_x', document: 'Please read the following text.\nctx\n\nFind it.', question: '', answer: 'a', metadata: { rendered_prompt: true } };
+  const f = join(d, 'k.parquet');
+  writeRecords(f, [r]);
+  const [back] = await readRecords(f);
+  assert.deepEqual(back, r);
+  assert.equal(renderPrompt(r), r.document);
+});
+
 test('parquet: not a parquet file, missing ground truth → UserError naming file/row/field', async () => {
   const d = tmp();
   const f = join(d, 'x.parquet');
@@ -149,7 +159,7 @@ test('parquet: not a parquet file, missing ground truth → UserError naming fil
   const skipped = new SkipCounter();
   assert.equal((await readRecords(f, { skipInvalid: true, skipped })).length, 0);
   assert.equal(skipped.count, 2);
-  assert.match(skipped.examples[1] ?? '', /row 1: field "prompt": .*markers/);
+  assert.match(skipped.examples[1] ?? '', /row 1: field "reward_model\.ground_truth"/);
 });
 
 test('prompt: template filled DOC first with strip semantics; parse inverts it', () => {

@@ -69,8 +69,7 @@ export function register(program: Command): void {
       const eos = new Set(tok.eosTokenIds);
       const done = new Set(existsSync(o.out) ? readDifficultyRows(o.out).map((r) => r.id) : []);
       const writer = new JsonlWriter(o.out);
-      const render = (r: DocQARecord) =>
-        tok.encode(r.metadata?.['rendered_prompt'] === true ? r.document : tok.applyChatTemplate(promptMessages(r), { addGenerationPrompt: true }));
+      const render = (r: DocQARecord) => tok.encode(tok.applyChatTemplate(promptMessages(r), { addGenerationPrompt: true }));
       try {
         const rows = await mineDifficulties({
           policy,

@@ -121,8 +121,8 @@ export function verlRowToRecord(row: Record<string, unknown>, loc: RecordLocatio
   const users = prompt.filter((m) => isObj(m) && m['role'] === 'user');
   const last = users[users.length - 1];
   if (!isObj(last) || typeof last['content'] !== 'string') throw new RecordError(loc, 'prompt', 'no user message with a string content');
-  const parsed = parsePrompt(last['content']);
-  if (!parsed) throw new RecordError(loc, 'prompt', 'the user message has no QwenLong template markers (<text> ... </text>)');
+  // Without QwenLong markers the prompt is kept whole (metadata.rendered_prompt), so any verl file loads.
+  const parsed = parsePrompt(last['content']) ?? { document: last['content'], question: '', rendered: true };
   const rm = row['reward_model'];
   if (!isObj(rm)) throw new RecordError(loc, 'reward_model', 'missing required field');
   const gt = rm['ground_truth'];
@@ -155,7 +155,12 @@ export function verlRowToRecord(row: Record<string, unknown>, loc: RecordLocatio
   if (typeof extra['trace'] === 'string') rec['trace'] = extra['trace'];
   const metadata = jsonField(extra['metadata'], loc, 'extra_info.metadata');
   if (metadata !== undefined) rec['metadata'] = metadata;
-  else if (typeof row['ability'] === 'string' && typeof extra['id'] !== 'string') rec['metadata'] = { ability: row['ability'] };
+  else if (typeof extra['id'] !== 'string') {
+    const m: Record<string, unknown> = {};
+    if (typeof row['ability'] === 'string') m['ability'] = row['ability'];
+    if ('rendered' in parsed) m['rendered_prompt'] = true;
+    if (Object.keys(m).length > 0) rec['metadata'] = m;
+  }
   return rec;
 }
 
