@@ -136,3 +136,22 @@ test('LongBench-E buckets', () => {
   assert.equal(s['4-8k'], 0);
   assert.ok(Number.isNaN(s['8k+']));
 });
+
+test('rouge: 44 MiniLongBench summaries match a CPython run of pltrdy ROUGE-L bit for bit', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parseGold, longBenchItemScore } = await import('../../src/eval/index.ts');
+  const want = JSON.parse(readFileSync(new URL('fixtures/rouge-pltrdy-goldens.json', import.meta.url), 'utf8')) as Record<string, Record<string, string>>;
+  const dir = new URL('../../../shared/data/longbench/minilongbench_example/', import.meta.url);
+  let n = 0;
+  for (const task of ['gov_report', 'qmsum', 'multi_news', 'samsum']) {
+    const file = JSON.parse(readFileSync(new URL(`MiniLongBench_${task}.json`, dir), 'utf8')) as Record<string, { prediction: string; gold: unknown }>;
+    for (const [k, e] of Object.entries(file)) {
+      const g = parseGold(e.gold);
+      assert.ok(g);
+      const got = longBenchItemScore(task, e.prediction, g.answers, [], { firstLineCut: false });
+      assert.equal(got, Number((want[task] as Record<string, string>)[k]), `${task}[${k}]`);
+      n++;
+    }
+  }
+  assert.equal(n, 44);
+});
