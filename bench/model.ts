@@ -1,0 +1,226 @@
+/**
+ * Model benchmark (`npm run bench:model`, or `node --import tsx bench/model.ts`): the
+ * reference config of issue 3 (4 layers, hidden 256, 4 heads, 2 KV heads, SwiGLU 704,
+ * vocab 4096, tied embeddings). One JSON object per line (contracts §4):
+ *
+ * - `peak`: FP32 peak of this machine (the native addon's FMA loop, all threads);
+ * - `stream`: a STREAM-like copy (Float32Array.set over 256 MiB, read + write bytes);
+ * - `train`: one training step (forward + backward of one sequence of T tokens, masked
+ *   cross-entropy on every position) at T = 2K, 8K, 16K, each in its own process so that
+ *   `peak_rss_mb` is that shape's. Model FLOPs = 6·N·T (N = all parameters: tied embedding
+ *   counted once, as the LM head) + causal attention 6·T²·D·H·layers / 2... i.e. per layer
+ *   forward 4·T²·D·H / 2 (computed half) and backward twice that: 3 · 2·T²·D·H. Recomputation
+ *   (activation checkpointing) is not counted;
+ * - `decode`: tokens/s at 2K context for one sequence and for a group of 8 sharing the
+ *   prompt, with the bytes per step (weights + KV read) as GB/s and `pct_bandwidth` against
+ *   the copy; also on a model several times larger than L3 (`decode-large`) where weight
+ *   traffic really comes from memory;
+ * - peers (best effort, skipped with a message): PyTorch (Debian python3-torch, OpenBLAS,
+ *   tcmalloc, settings per contracts §6) via bench/peers/torch_model.py.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { getKernels } from '../src/engine/index.ts';
+import type { NativeKernels } from '../src/engine/native.ts';
+import { parseModelConfig, type ModelConfig } from '../src/model/config.ts';
+import { ModelWeights } from '../src/model/weights.ts';
+import { QwenModel } from '../src/model/qwen.ts';
+import { KvCache } from '../src/model/kvcache.ts';
+import { Decoder } from '../src/model/generate.ts';
+
+const REFERENCE = { hidden_size: 256, intermediate_size: 704, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 4096 };
+const LARGE = { hidden_size: 1024, intermediate_size: 2816, num_hidden_layers: 8, num_attention_heads: 16, num_key_value_heads: 4, vocab_size: 32000 };
+
+function config(dims: Record<string, number>): ModelConfig {
+  return parseModelConfig({
+    model_type: 'qwen2', ...dims, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 32768,
+    tie_word_embeddings: true, torch_dtype: 'float32',
+  }, 'bench config');
+}
+
+/** Deterministic weights (cheap LCG, ±0.02 matrices, norms 1) — the values do not matter for speed. */
+function weights(cfg: ModelConfig): ModelWeights {
+  const w = new ModelWeights(cfg);
+  let s = 12345;
+  const d = w.data;
+  for (let i = 0; i < d.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    d[i] = ((s >>> 8) / 16777216 - 0.5) * 0.04;
+  }
+  for (const e of w.entries) if (e.name.endsWith('norm.weight')) d.fill(1, e.offset, e.offset + e.size);
+  return w;
+}
+
+function ids(n: number, vocab: number, seed: number): Int32Array {
+  let s = seed >>> 0;
+  return Int32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % vocab;
+  });
+}
+
+function emit(o: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(o) + '\n');
+}
+
+function trainFlops(w: ModelWeights, T: number): number {
+  const d = w.dims;
+  return 6 * w.numParams * T + 3 * 2 * T * T * d.D * d.H * d.layers;
+}
+
+/** One training step at T in this process; prints a JSON result. */
+function caseTrain(T: number, steps: number): void {
+  const k = getKernels();
+  const w = weights(config(REFERENCE));
+  const model = new QwenModel(w, null, k);
+  model.enableGrads();
+  const seq = ids(T + 1, w.dims.vocab, 7);
+  const inp = seq.subarray(0, T);
+  const tg = seq.subarray(1);
+  const dl = new Float32Array(T).fill(-1 / T);
+  const budget = 512 * 2 ** 20;
+  let best = Infinity;
+  for (let i = 0; i < steps + 1; i++) {
+    const t0 = performance.now();
+    const ckBytes = (w.dims.layers + 1) * T * w.dims.hidden * 4;
+    const r = model.forwardSequence(inp, tg, null, { keepTape: true, extraBudgetBytes: budget - ckBytes });
+    model.backwardSequence(r.tape, dl, null);
+    const dt = (performance.now() - t0) / 1000;
+    if (i > 0 || steps === 0) best = Math.min(best, dt);
+  }
+  const rss = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ seconds: best, flops: trainFlops(w, T), peak_rss_mb: Math.round(rss), threads: k.threads }) + '\n');
+}
+
+/** Decode at `ctx` context: one stream and a group of `group` sharing the prompt. */
+function caseDecode(dims: Record<string, number>, ctx: number, group: number, steps: number): void {
+  const k = getKernels();
+  const w = weights(config(dims));
+  const model = new QwenModel(w, null, k);
+  const d = w.dims;
+  const prompt = ids(ctx, d.vocab, 9);
+  const prefix = new KvCache(d.layers, d.kvDim, ctx);
+  model.prefill(prompt, prefix);
+  const out: Record<string, number> = {};
+  for (const n of [1, group]) {
+    const dec = new Decoder(model, n);
+    const sufs = Array.from({ length: n }, () => new KvCache(d.layers, d.kvDim, steps + 8));
+    const feed = ids(steps + 8, d.vocab, 11);
+    const rows = sufs.map((s) => ({ token: 0, prefix, suffix: s }));
+    for (let i = 0; i < 4; i++) { rows.forEach((r) => (r.token = feed[i]!)); dec.step(rows); }
+    const t0 = performance.now();
+    for (let i = 4; i < steps + 4; i++) { rows.forEach((r) => (r.token = feed[i]!)); dec.step(rows); }
+    const dt = (performance.now() - t0) / 1000;
+    out[`tok_s_${n}`] = (n * steps) / dt;
+    out[`step_s_${n}`] = dt / steps;
+  }
+  const weightBytes = w.numParams * 4;
+  const kvBytes = ctx * d.kvDim * 2 * d.layers * 4;
+  process.stdout.write(JSON.stringify({ ...out, weight_bytes: weightBytes, kv_bytes: kvBytes, threads: k.threads }) + '\n');
+}
+
+function streamCopyGBs(): number {
+  const n = 64 * 2 ** 20; // 256 MiB each
+  const a = new Float32Array(n).fill(1);
+  const b = new Float32Array(n);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    b.set(a);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return (2 * n * 4) / best / 1e9;
+}
+
+function child(args: string[]): Record<string, number> | null {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });
+  if (r.status !== 0) {
+    process.stderr.write(`bench case ${args.join(' ')} failed: ${r.stderr}\n`);
+    return null;
+  }
+  const line = r.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as Record<string, number>;
+}
+
+/** The PyTorch peer: bench/peers/torch_model.py, run with OpenBLAS and tcmalloc at its best (contracts §6). */
+function torchPeer(args: string[]): Record<string, number | string> | null {
+  const script = fileURLToPath(new URL('./peers/torch_model.py', import.meta.url));
+  if (!existsSync(script)) return null;
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const tc = ['/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4'].find((p) => existsSync(p));
+  if (tc) env.LD_PRELOAD = tc;
+  const r = spawnSync('python3', [script, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: 900_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`torch peer ${args.join(' ')} failed: ${(r.stderr || '').slice(-400)}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--case') {
+    if (argv[1] === 'train') return caseTrain(Number(argv[2]), Number(argv[3] ?? 2));
+    if (argv[1] === 'decode') return caseDecode(argv[2] === 'large' ? LARGE : REFERENCE, Number(argv[3]), Number(argv[4]), Number(argv[5]));
+    throw new Error(`unknown case ${argv[1]}`);
+  }
+  const quick = argv.includes('--quick');
+  const k = getKernels();
+  const threads = k.threads;
+  const peak = k.backend === 'native' ? (k as NativeKernels).peakGflops(threads, 0.5) : null;
+  const peakG = peak ? peak.wall : NaN;
+  emit({ bench: 'peak', shape: 'fma', threads, gflops: peak ? +peakG.toFixed(1) : null, cpu_gflops: peak ? +peak.cpu.toFixed(1) : null, backend: k.backend, isa: k.isa, pct_peak: null, peer: null, vs_peer: null });
+  const copy = streamCopyGBs();
+  emit({ bench: 'stream', shape: 'copy 256MiB', threads: 1, gb_s: +copy.toFixed(2), gflops: null, pct_peak: null, peer: null, vs_peer: null });
+  const hasTorch = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (!hasTorch) process.stderr.write('torch peer skipped: python3-torch is not installed (apt-get install python3-torch)\n');
+
+  for (const T of quick ? [2048] : [2048, 8192, 16384]) {
+    const r = child(['--case', 'train', String(T), T >= 16384 ? '1' : '2']);
+    if (!r) continue;
+    const gflops = r.flops! / r.seconds! / 1e9;
+    let peer: Record<string, number | string> | null = null;
+    if (hasTorch) {
+      peer = T >= 16384 ? null : torchPeer(['train', String(T)]);
+      if (T >= 16384) process.stderr.write(`torch peer skipped at T=${T}: needs about 30 GB\n`);
+    }
+    const tokS = T / r.seconds!;
+    emit({
+      bench: 'model-train', shape: `T=${T},L=4,hidden=256,H=4,Hkv=2,I=704,V=4096`, threads: r.threads, gflops: +gflops.toFixed(1),
+      pct_peak: Number.isFinite(peakG) ? +((100 * gflops) / peakG).toFixed(1) : null, tokens_per_s: +tokS.toFixed(0), step_s: +r.seconds!.toFixed(3),
+      peak_rss_mb: r.peak_rss_mb, peer: peer ? `torch ${peer.backend ?? ''} threads=${peer.threads ?? ''}` : null,
+      peer_tokens_per_s: peer ? peer.tokens_per_s : null, peer_peak_rss_mb: peer ? peer.peak_rss_mb : null,
+      vs_peer: peer ? +(tokS / Number(peer.tokens_per_s)).toFixed(2) : null,
+    });
+  }
+
+  for (const [label, size] of [['decode', 'reference'], ['decode-large', 'large']] as const) {
+    if (quick && size === 'large') continue;
+    const steps = size === 'large' ? 16 : 64;
+    const r = child(['--case', 'decode', size, '2048', '8', String(steps)]);
+    if (!r) continue;
+    const peer = hasTorch && size === 'reference' ? torchPeer(['decode', '2048', '8']) : null;
+    for (const n of [1, 8]) {
+      const stepS = r[`step_s_${n}`]!;
+      // A group reads the weights and the shared prompt KV once per step (own suffixes are tiny).
+      const bytes = r.weight_bytes! + r.kv_bytes!;
+      const gbs = bytes / stepS / 1e9;
+      const tokS = r[`tok_s_${n}`]!;
+      const peerTok = peer ? Number(peer[`tok_s_${n}`]) : null;
+      emit({
+        bench: label, shape: `ctx=2048,n=${n},${size}`, threads: r.threads, gflops: null, pct_peak: null,
+        tokens_per_s: +tokS.toFixed(0), gb_s: +gbs.toFixed(2), pct_bandwidth: +((100 * gbs) / copy).toFixed(1),
+        vs_one_stream: n > 1 ? +(tokS / r.tok_s_1!).toFixed(2) : null,
+        peer: peer ? `torch ${peer.backend ?? ''} threads=${peer.threads ?? ''}` : null, vs_peer: peerTok ? +(tokS / peerTok).toFixed(2) : null,
+      });
+    }
+  }
+}
+
+main();
