@@ -5,7 +5,7 @@
  * rendered prompt, used to load DocQA-RL-1.6K parquet rows).
  */
 import { pyStrip } from '../util/pytext.ts';
-import type { ChatMessage, DocQARecord } from './record.ts';
+import type { PromptMessage, DocQARecord } from './record.ts';
 
 /** The template, verbatim. `$DOC$` is filled first, then `$Q$` (plain string replace). */
 export const QWENLONG_TEMPLATE =
@@ -22,7 +22,7 @@ export const QWENLONG_MC_TEMPLATE =
 export const CHOICE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'] as const;
 
 /** Renders a chat (the tokenizer's `applyChatTemplate` with the generation prompt). */
-export type ChatRenderer = (messages: ChatMessage[]) => string;
+export type ChatRenderer = (messages: PromptMessage[]) => string;
 
 /**
  * Fills the template the way the reference code does:
@@ -55,14 +55,14 @@ export function promptContent(r: PromptFields): string {
 }
 
 /** One user turn, no system prompt (§2 rule 2). */
-export function promptMessages(r: PromptFields): ChatMessage[] {
+export function promptMessages(r: PromptFields): PromptMessage[] {
   return [{ role: 'user', content: promptContent(r) }];
 }
 
 /** The prompt as the model sees it; without a chat renderer, the user content itself. */
 export function renderPrompt(r: PromptFields, chat?: ChatRenderer): string {
   const messages = promptMessages(r);
-  return chat ? chat(messages) : (messages[0] as ChatMessage).content;
+  return chat ? chat(messages) : (messages[0] as PromptMessage).content;
 }
 
 const DOC_OPEN = '<text>\n';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 
 /** Chat message as chat templates take it. */
-export interface ChatMessage {
+export interface PromptMessage {
   role: string;
   content: string;
 }

@@ -5,12 +5,12 @@
  */
 import { pySplit } from '../util/pytext.ts';
 import { hash32 } from '../util/rng.ts';
-import type { ChatMessage } from './record.ts';
+import type { PromptMessage } from './record.ts';
 
 export interface TokenCounter {
   encode(text: string): number[];
   /** The rendered prompt for a chat; without it the user content alone is counted. */
-  renderChat?(messages: ChatMessage[]): string;
+  renderChat?(messages: PromptMessage[]): string;
 }
 
 /** One token per whitespace-separated word (Python `str.split()`); ids are word hashes. */
