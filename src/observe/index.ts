@@ -30,7 +30,7 @@ export {
   type MetricsLogOptions,
 } from './metrics-log.ts';
 export { Progress, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
-export { formatStepSummary, formatNumber } from './step-summary.ts';
+export { formatStepSummary, formatMetric } from './step-summary.ts';
 export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
 export { chartSvg, lineChartSvg, svgToPng, type Series, type Panel, type VRule, type ChartOptions } from './charts.ts';
 export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type Axis } from './scales.ts';

@@ -15,7 +15,7 @@ import { isWallClockKey, type MetricsLine, type Phase } from './metrics-log.ts';
 import { METRIC_ALIASES, TIMING_PARTS, type MetricRole } from './metric-names.ts';
 import { formatDuration } from './progress.ts';
 import { loadRun, type RunData } from './run-data.ts';
-import { formatNumber } from './step-summary.ts';
+import { formatMetric } from './step-summary.ts';
 import { esc } from './svg.ts';
 
 export interface ReportOptions {
@@ -136,7 +136,7 @@ function mean(xs: readonly number[]): number | undefined {
 }
 
 function fmt(x: number | undefined): string {
-  return x === undefined ? '–' : esc(formatNumber(x));
+  return x === undefined ? '–' : esc(formatMetric(x));
 }
 
 function numbers(lines: readonly MetricsLine[], key: string | undefined): number[] {

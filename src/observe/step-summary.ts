@@ -7,7 +7,7 @@ import { pickValue, timingSplit } from './metric-names.ts';
 import { formatDuration } from './progress.ts';
 
 /** A number in at most `digits` significant digits, without exponent for usual sizes. */
-export function formatNumber(x: number, digits = 3): string {
+export function formatMetric(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
@@ -22,7 +22,7 @@ export function formatStepSummary(line: Record<string, unknown>): string {
   const stage = typeof line['stage'] === 'number' ? ` s${line['stage']}` : '';
   const parts: string[] = [`[${phase}${stage}] step ${String(line['step'])}`];
   const add = (label: string, v: number | undefined, digits = 3) => {
-    if (v !== undefined) parts.push(`${label} ${formatNumber(v, digits)}`);
+    if (v !== undefined) parts.push(`${label} ${formatMetric(v, digits)}`);
   };
   add('loss', phase === 'rl' ? undefined : pickValue(line, 'loss'), 4);
   add('reward', pickValue(line, 'reward'));
@@ -38,7 +38,7 @@ export function formatStepSummary(line: Record<string, unknown>): string {
   const total = pickValue(line, 'stepTime') ?? (split.length > 0 ? sum : undefined);
   if (total !== undefined) {
     const shares = sum > 0 ? split.map((p) => `${p.label} ${Math.round((100 * p.seconds) / sum)}%`).join(' ') : '';
-    const t = total < 60 ? `${formatNumber(total, 3)}s` : formatDuration(total);
+    const t = total < 60 ? `${formatMetric(total, 3)}s` : formatDuration(total);
     parts.push(shares ? `${t} (${shares})` : t);
   }
   return parts.join(' | ');

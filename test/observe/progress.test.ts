@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Progress, formatDuration, formatProgress, formatRate } from '../../src/observe/progress.ts';
-import { formatNumber, formatStepSummary } from '../../src/observe/step-summary.ts';
+import { formatMetric, formatStepSummary } from '../../src/observe/step-summary.ts';
 
 /** A stream that records writes, and a clock the test moves by hand. */
 function harness(tty: boolean) {
@@ -27,10 +27,10 @@ test('durations, rates and numbers format as documented', () => {
   assert.equal(formatRate(3.214, 'tok'), '3.21 tok/s');
   assert.equal(formatRate(0.2), '5.00 s/it');
   assert.equal(formatRate(1234.5), '1235 it/s');
-  assert.equal(formatNumber(0.41234), '0.412');
-  assert.equal(formatNumber(212), '212');
-  assert.equal(formatNumber(0.0001234), '1.23e-4');
-  assert.equal(formatNumber(12.3456), '12.3');
+  assert.equal(formatMetric(0.41234), '0.412');
+  assert.equal(formatMetric(212), '212');
+  assert.equal(formatMetric(0.0001234), '1.23e-4');
+  assert.equal(formatMetric(12.3456), '12.3');
 });
 
 test('a progress line shows bar, count, percent, rate, elapsed and ETA', () => {
