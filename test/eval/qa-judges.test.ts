@@ -204,3 +204,12 @@ test('InfiniteBench Chinese F1: characters as tokens, Chinese punctuation remove
   assert.equal(qaF1ZhChar('上海', '北京'), 0);
   assert.equal(qaF1ZhChar('😀北', '北😀'), 1); // astral characters are one token each
 });
+
+test('Qasper references per annotator', async () => {
+  const { qasperReference } = await import('../../src/eval/index.ts');
+  assert.equal(qasperReference({ unanswerable: true, extractive_spans: ['x'] }), 'Unanswerable');
+  assert.equal(qasperReference({ extractive_spans: ['BERT', 'ELMo'], free_form_answer: 'z' }), 'BERT, ELMo');
+  assert.equal(qasperReference({ extractive_spans: [], free_form_answer: 'a small corpus' }), 'a small corpus');
+  assert.equal(qasperReference({ extractive_spans: [], free_form_answer: '', yes_no: false }), 'No');
+  assert.equal(qasperReference({ yes_no: true }), 'Yes');
+});

@@ -53,3 +53,4 @@ export { passAtK, meanPassAtK } from './passk.ts';
 export { subEmScore, qwenLongQaScore, qwenLongDocmathScore, docmathGoldString } from './qwenlong.ts';
 export { METRICS, getMetric, parseGold, goldScalarString, type Gold, type MetricDef, type MetricContext } from './registry.ts';
 export { scoreTable, percentMean, type ScoreTable } from './aggregate.ts';
+export { qasperReference, type QasperAnswer } from './qasper.ts';
