@@ -43,6 +43,18 @@ function initRange(cfg: ModelConfig): number {
   return typeof r === 'number' && r > 0 ? r : 0.02;
 }
 
+/** Fills `out` with normal(0, std) draws: Box-Muller, both outputs of each pair used. */
+export function fillNormal(out: Float32Array, rng: Rng, std: number): void {
+  for (let i = 0; i < out.length; i += 2) {
+    let u = 0;
+    while (u === 0) u = rng.float();
+    const v = rng.float();
+    const r = Math.sqrt(-2 * Math.log(u)) * std;
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+}
+
 /** Fresh weights for `cfg`, deterministic in `seed`. */
 export function initModelWeights(cfg: ModelConfig, seed: number): Map<string, Tensor> {
   const std = initRange(cfg);
@@ -52,8 +64,7 @@ export function initModelWeights(cfg: ModelConfig, seed: number): Map<string, Te
     const data = new Float32Array(n);
     if (name.endsWith('norm.weight')) data.fill(1);
     else if (!name.endsWith('.bias')) {
-      const rng = Rng.derive(seed, `init:${name}`);
-      for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
+      fillNormal(data, Rng.derive(seed, `init:${name}`), std);
     }
     out.set(name, { shape, data });
   }
