@@ -204,3 +204,17 @@ test('frames: 824 questions with answers and parsed wiki links', () => {
   assert.match(items[0]?.wiki_links[0] ?? '', /^https:\/\/en\.wikipedia\.org/);
   assert.ok(readFileSync(join(shared, 'frames/frames_824.jsonl'), 'utf8').length > 0);
 });
+
+test('longbench v2: multiple-choice rows with context files; rows without context are counted with skipInvalid', () => {
+  const f = join(shared, 'longbench_v2/longbench_v2_questions.jsonl');
+  assert.throws(() => readLongBench(f), /longbench_v2_questions\.jsonl:1: field "context": missing required field/);
+  const skipped = new SkipCounter();
+  const got = readLongBench(f, { skipInvalid: true, skipped });
+  assert.equal(got.length, 14);
+  assert.equal(skipped.count, 503 - 14);
+  for (const r of got) {
+    assert.equal(r.choices?.length, 4);
+    assert.match(r.answer ?? '', /^[A-D]$/);
+    assert.ok(r.document.length > 1000);
+  }
+});

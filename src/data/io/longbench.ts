@@ -6,8 +6,8 @@
  * (contracts §5): the record's document is the whole `origin_prompt`, its question is
  * empty and `metadata.rendered_prompt` is true, so evaluation must not re-wrap it.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { acceptRecord, RecordError, type DocQARecord, type ReadOptions, type RecordLocation } from '../record.ts';
 import { parsePyLiteral } from './pyliteral.ts';
@@ -53,6 +53,42 @@ export function longBenchRowToRecord(row: unknown, loc: RecordLocation, fallback
   };
 }
 
+/**
+ * One LongBench v2 row (`{_id, question, choice_A..D, answer, context | context_file}`,
+ * scorers.md §4) as a multiple-choice record. The context is inline, or read from
+ * `context_file` relative to the data file, or from `samples/` with `/` written `__`
+ * (the layout of shared/data/longbench_v2).
+ */
+export function longBenchV2RowToRecord(row: Record<string, unknown>, loc: RecordLocation, dataDir: string, index: number): unknown {
+  const question = need(row, 'question', loc, isStr, 'a string');
+  const choices = ['A', 'B', 'C', 'D'].map((l) => need(row, `choice_${l}`, loc, isStr, 'a string'));
+  const answer = need(row, 'answer', loc, isStr, 'a string');
+  if (!/^[A-D]$/.test(answer)) throw new RecordError(loc, 'answer', `expected one of A, B, C, D, got "${answer}"`);
+  let context = typeof row['context'] === 'string' ? row['context'] : undefined;
+  const cf = row['context_file'];
+  if (context === undefined && typeof cf === 'string') {
+    for (const p of [join(dataDir, cf), join(dataDir, 'samples', cf.split('/').join('__'))]) {
+      if (existsSync(p)) {
+        context = readFileSync(p, 'utf8');
+        break;
+      }
+    }
+  }
+  if (context === undefined) throw new RecordError(loc, 'context', `missing required field (no inline context and context_file ${JSON.stringify(cf ?? null)} not found)`);
+  const metadata: Record<string, unknown> = {};
+  for (const k of ['domain', 'sub_domain', 'difficulty', 'length']) if (typeof row[k] === 'string') metadata[k] = row[k];
+  return {
+    id: typeof row['_id'] === 'string' ? row['_id'] : `longbench_v2-${index}`,
+    data_source: 'longbench_v2_choice',
+    task: 'longbench_v2',
+    document: context,
+    question,
+    answer,
+    choices,
+    metadata,
+  };
+}
+
 /** One MiniLongBench entry as a record. */
 export function miniLongBenchEntryToRecord(key: string, entry: unknown, loc: RecordLocation, task: string): unknown {
   if (!isObj(entry)) throw new RecordError(loc, '(record)', 'expected an object');
@@ -79,8 +115,8 @@ export function miniLongBenchEntryToRecord(key: string, entry: unknown, loc: Rec
 }
 
 /**
- * Reads LongBench data: a JSONL of v1 rows, a JSON list of rows, or a MiniLongBench
- * object keyed by "0", "1", ....
+ * Reads LongBench data: a JSONL of v1 rows (or v2 multiple-choice rows), a JSON list
+ * of rows, or a MiniLongBench object keyed by "0", "1", ....
  */
 export function readLongBench(path: string, opts: ReadOptions = {}): DocQARecord[] {
   const text = readText(path);
@@ -135,6 +171,7 @@ export function readLongBench(path: string, opts: ReadOptions = {}): DocQARecord
       } catch (err) {
         throw new RecordError(loc, '(line)', `malformed JSON: ${(err as Error).message}`);
       }
+      if (isObj(row) && 'choice_A' in row) return longBenchV2RowToRecord(row, loc, dirname(path), i);
       return longBenchRowToRecord(row, loc, task, i);
     }, loc);
   }
