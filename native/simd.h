@@ -16,7 +16,7 @@ typedef int32_t vi __attribute__((vector_size(W * 4)));
 
 static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
-static inline vf vset(float x) { return (vf){} + x; }
+static inline vf vset(float x) { return x - (vf){}; }  // x - 0 folds to a broadcast (exact for every x)
 static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
 static inline vf vsqrt(vf v) { vf r; for (int i = 0; i < W; i++) r[i] = __builtin_sqrtf(v[i]); return r; }

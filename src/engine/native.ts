@@ -14,7 +14,7 @@ export interface NativeAddon {
   info(): { isa: string; threads: number; cores: number; features: Record<string, boolean> };
   setThreads(n: number): number;
   setIsa(isa: string): string;
-  peakFlops(threads: number, seconds: number): number;
+  peakFlops(threads: number, seconds: number): { wall: number; cpu: number };
   sgemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: F32, lda: number, B: F32, ldb: number, beta: number, C: F32, ldc: number): void;
   attnFwd(q: F32, k: F32, v: F32, out: F32, lse: F32 | null, Tq: number, Tk: number, H: number, Hkv: number, D: number, scale: number, causal: boolean, qPos0: number, qS: number, kvS: number, oS: number): void;
   attnBwd(q: F32, k: F32, v: F32, out: F32, lse: F32, dOut: F32, dq: F32, dk: F32, dv: F32, Tq: number, Tk: number, H: number, Hkv: number, D: number, scale: number, causal: boolean, qPos0: number, qS: number, kvS: number, oS: number): void;
@@ -41,8 +41,11 @@ export interface NativeKernels extends Kernels {
   info(): { isa: string; threads: number; cores: number; features: Record<string, boolean> };
   /** Forces an ISA (`avx512`, `avx2`, `portable`) for tests; returns the one in use (never above what the CPU has). */
   setIsa(isa: string): string;
-  /** FP32 peak in GFLOP/s measured by an FMA loop on `threads` threads for about `seconds`. */
-  peakGflops(threads: number, seconds?: number): number;
+  /**
+   * FP32 peak in GFLOP/s measured by an FMA loop on `threads` threads for about `seconds`:
+   * `wall` over elapsed time, `cpu` summed per thread over its own CPU time (robust to a busy machine).
+   */
+  peakGflops(threads: number, seconds?: number): { wall: number; cpu: number };
 }
 
 function checkAttention(p: AttentionParams, name: string): [number, number, number] {
@@ -90,7 +93,10 @@ export function wrapNative(a: NativeAddon): NativeKernels {
     setThreads(n: number): void { a.setThreads(Math.max(1, Math.floor(n))); },
     info: () => a.info(),
     setIsa: (isa: string) => a.setIsa(isa),
-    peakGflops: (threads: number, seconds = 0.5) => a.peakFlops(threads, seconds) / 1e9,
+    peakGflops: (threads: number, seconds = 0.5) => {
+      const r = a.peakFlops(threads, seconds);
+      return { wall: r.wall / 1e9, cpu: r.cpu / 1e9 };
+    },
 
     sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
       dims('sgemm', ['M', M], ['N', N], ['K', K], ['lda', lda], ['ldb', ldb], ['ldc', ldc]);
