@@ -148,3 +148,26 @@ test('loadTokenizer reads a folder; errors name the file', () => {
   rmSync(dir, { recursive: true });
   rmSync(empty, { recursive: true });
 });
+
+/** Ids from Hugging Face's Rust tokenizers 0.23.2 (npm `tokenizers`, Tokenizer.fromFile + encode(addSpecialTokens: false)) for the TEXTS tokenizer at vocab 400. */
+const RUST_GOLDEN: [string, number[]][] = [
+  ["Mary went to the kitchen.", [263,299,270,258,274,46]],
+  ["don't I'm we'LL THEY'RE it's", [100,111,110,39,116,32,73,39,109,280,101,39,76,76,32,84,72,69,89,39,82,69,260,116,39,115]],
+  ["h\u00e9llo \u6c42\u89e3 x^2=4 \ud83c\udf89 cafe\u0301", [104,195,169,108,108,111,32,230,177,130,232,167,163,32,120,94,50,61,52,32,240,159,142,137,276,97,102,101,204,129]],
+  ["  leading\t\ttabs\r\n windows\r\nlines  ", [32,32,108,101,97,100,105,110,103,9,9,116,97,98,115,13,10,280,105,110,100,111,119,115,13,10,108,105,110,101,115,32,32]],
+  ["12345 678.90", [49,50,51,52,53,32,54,55,56,46,57,48]],
+  ["<|im_start|>user\nWhere is the cat?<|im_end|>\n<|im_start|>assistant\n<think>\nmat\n</think>\n\nthe mat", [303,117,115,101,114,10,300,271,258,295,63,304,10,303,97,115,115,105,115,116,97,110,116,10,305,10,109,262,10,306,10,10,288,291]],
+  ["\u00a0\u3000\u2028x\u0085y", [194,160,227,128,128,226,128,168,120,194,133,121]],
+  ["...!!!???---", [46,46,46,33,33,33,63,63,63,45,45,45]],
+  ["a\n\n\n   \n b", [97,10,10,10,32,32,32,10,32,98]],
+  ["emoji \ud83d\udc69\u200d\ud83d\udc69\u200d\ud83d\udc67\u200d\ud83d\udc66", [101,109,111,106,105,32,240,159,145,169,226,128,141,240,159,145,169,226,128,141,240,159,145,167,226,128,141,240,159,145,166]],
+];
+
+test('encode equals Hugging Face Rust tokenizers on the same tokenizer.json', () => {
+  const json = trainByteLevelBpe(TEXTS, { vocabSize: 400, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const tok = tokenizerFromJson(json, {});
+  for (const [text, ids] of RUST_GOLDEN) {
+    assert.deepEqual(tok.encode(text), ids, JSON.stringify(text));
+    assert.equal(tok.decode(ids), text);
+  }
+});
