@@ -6,10 +6,10 @@
  * `svgToPng` rasterises with @resvg/resvg-js for places that want an image.
  */
 import { FONT, PALETTE, esc, num } from './svg.ts';
-import { defaultWindow, formatTick, niceAxis, rollingMean, type Axis } from './scales.ts';
+import { defaultWindow, formatTick, niceAxis, rollingMean, type ChartAxis } from './scales.ts';
 
 /** One line: points (x, y); a null y leaves a gap. */
-export interface Series {
+export interface ChartSeries {
   name: string;
   points: readonly (readonly [number, number | null])[];
   /** CSS colour; default from the palette by position. */
@@ -23,9 +23,9 @@ export interface VRule {
 }
 
 /** One panel of a chart. */
-export interface Panel {
+export interface ChartPanel {
   title: string;
-  series: readonly Series[];
+  series: readonly ChartSeries[];
   yLabel?: string;
 }
 
@@ -63,7 +63,7 @@ interface Box {
 const MARGIN = { left: 52, right: 20, top: 40, bottom: 34 };
 
 /** The x and y extent of a set of series (null when there is no finite point). */
-function extent(series: readonly Series[], axis: 0 | 1): [number, number] | null {
+function extent(series: readonly ChartSeries[], axis: 0 | 1): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series) {
@@ -147,7 +147,7 @@ function isolated(pts: readonly (readonly [number, number | null])[]): [number, 
   return out;
 }
 
-function renderPanel(panel: Panel, box: Box, xAxis: Axis, opts: ChartOptions, colorOffset: number): string {
+function renderPanel(panel: ChartPanel, box: Box, xAxis: ChartAxis, opts: ChartOptions, colorOffset: number): string {
   const plot = { x: box.x + MARGIN.left, y: box.y + MARGIN.top, w: box.w - MARGIN.left - MARGIN.right, h: box.h - MARGIN.top - MARGIN.bottom };
   const out: string[] = [`<g class="panel" data-title="${esc(panel.title)}">`];
   out.push(`<text x="${num(box.x + MARGIN.left)}" y="${num(box.y + 16)}" font-size="13" font-weight="bold" fill="#222">${esc(panel.title)}</text>`);
@@ -233,7 +233,7 @@ function renderPanel(panel: Panel, box: Box, xAxis: Axis, opts: ChartOptions, co
  * Small multiples: one panel per metric, independent y scales, a shared x range, laid
  * out in `columns` columns. A single panel is simply a line chart.
  */
-export function chartSvg(panels: readonly Panel[], opts: ChartOptions = {}): string {
+export function chartSvg(panels: readonly ChartPanel[], opts: ChartOptions = {}): string {
   const width = opts.width ?? 720;
   const cols = Math.max(1, Math.min(opts.columns ?? 2, panels.length));
   const ph = opts.panelHeight ?? 220;
@@ -258,7 +258,7 @@ export function chartSvg(panels: readonly Panel[], opts: ChartOptions = {}): str
 }
 
 /** One panel as a chart. */
-export function lineChartSvg(panel: Panel, opts: ChartOptions = {}): string {
+export function lineChartSvg(panel: ChartPanel, opts: ChartOptions = {}): string {
   return chartSvg([panel], { ...opts, columns: 1 });
 }
 

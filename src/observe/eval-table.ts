@@ -3,7 +3,7 @@
  * (contracts.md §4), models in recipe order (base, sft, sft-continued, rl-stage1, ...,
  * rl-final), plus per-task rows for rows that carry `task`.
  */
-import type { ResultRow } from './run-data.ts';
+import type { ResultsRow } from './run-data.ts';
 
 /** Sort key of a model name: recipe order first, unknown names after, alphabetically. */
 export function modelRank(model: string): number {
@@ -32,10 +32,10 @@ export interface EvalTable {
 }
 
 /** Pivots rows into a table; `task` undefined selects the mixed rows, a string one task. */
-export function pivotResults(results: readonly ResultRow[], perTask: boolean): EvalTable {
+export function pivotResults(results: readonly ResultsRow[], perTask: boolean): EvalTable {
   const sel = results.filter((r) => (r.task !== undefined) === perTask);
   const lengths = [...new Set(sel.map((r) => r.length))].sort((a, b) => a - b);
-  const keyOf = (r: ResultRow) => `${r.model}\u0000${r.task ?? ''}`;
+  const keyOf = (r: ResultsRow) => `${r.model}\u0000${r.task ?? ''}`;
   const groups = new Map<string, { model: string; task?: string; byLength: Map<number, EvalCell> }>();
   for (const r of sel) {
     const k = keyOf(r);

@@ -22,20 +22,20 @@ export {
   isWallClockKey,
   isAfter,
   tensorboardTag,
-  type Phase,
+  type RunPhase,
   type MetricsLine,
   type MetricValue,
   type StepInput,
   type ResumePoint,
   type MetricsLogOptions,
 } from './metrics-log.ts';
-export { Progress, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
+export { ProgressBar, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
 export { formatStepSummary, formatMetric } from './step-summary.ts';
 export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
-export { chartSvg, lineChartSvg, svgToPng, type Series, type Panel, type VRule, type ChartOptions } from './charts.ts';
-export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type Axis } from './scales.ts';
+export { chartSvg, lineChartSvg, svgToPng, type ChartSeries, type ChartPanel, type VRule, type ChartOptions } from './charts.ts';
+export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type ChartAxis } from './scales.ts';
 export { writeReport, buildReport, mainChartSvg, stageRules, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
-export { loadRun, parseResults, parseMetricsText, type RunData, type ResultRow } from './run-data.ts';
+export { loadRun, parseResults, parseMetricsText, type RunFolder, type ResultsRow } from './run-data.ts';
 export { pivotResults, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
 export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
 export { decimate } from './charts.ts';

@@ -23,19 +23,19 @@ import { TensorBoardWriter, eventFileName, findEventFiles, type TbEvent, type Tb
 
 export const METRICS_FILE = 'metrics.jsonl';
 
-export type Phase = 'pretrain' | 'sft' | 'rl';
-export const PHASES: readonly Phase[] = ['pretrain', 'sft', 'rl'];
+export type RunPhase = 'pretrain' | 'sft' | 'rl';
+export const PHASES: readonly RunPhase[] = ['pretrain', 'sft', 'rl'];
 
 /** A JSON value as it appears in a metrics line. */
 export type MetricValue = number | string | boolean | null | MetricValue[];
 
 /** One metrics line as read back. */
-export type MetricsLine = { step: number; phase: Phase; stage: number | null } & Record<string, MetricValue>;
+export type MetricsLine = { step: number; phase: RunPhase; stage: number | null } & Record<string, MetricValue>;
 
 /** What a trainer logs for one optimizer step; nested objects are flattened with `/`. */
 export interface StepInput {
   step: number;
-  phase: Phase;
+  phase: RunPhase;
   /** Curriculum stage (1-based) for RL; null or absent outside RL. */
   stage?: number | null;
   [key: string]: unknown;
@@ -48,7 +48,7 @@ export interface StepInput {
  */
 export interface ResumePoint {
   step: number;
-  phase?: Phase;
+  phase?: RunPhase;
   stage?: number | null;
 }
 
@@ -149,7 +149,7 @@ export function withoutWallClock(line: Record<string, unknown>): Record<string, 
 }
 
 /** The TensorBoard tag of a metric: RL metrics keep their name, others get `<phase>/`. */
-export function tensorboardTag(phase: Phase, key: string): string {
+export function tensorboardTag(phase: RunPhase, key: string): string {
   return phase === 'rl' ? key : `${phase}/${key}`;
 }
 
@@ -169,7 +169,7 @@ export function lineToEvent(line: MetricsLine, fallbackWallTime: number): TbEven
 }
 
 function phaseRank(p: unknown): number {
-  const i = PHASES.indexOf(p as Phase);
+  const i = PHASES.indexOf(p as RunPhase);
   return i < 0 ? 0 : i;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Progress for long phases (sampling, SFT epochs, evaluation) and a one-line summary
+ * Progress bars for long phases (sampling, SFT epochs, evaluation) and a one-line summary
  * per optimizer step.
  *
  * On a terminal the bar redraws one line on stderr (`\r` + erase to end of line), at
@@ -96,7 +96,7 @@ export function formatProgress(st: ProgressState): string {
 }
 
 /** A progress bar for one phase. */
-export class Progress {
+export class ProgressBar {
   private done = 0;
   private note = '';
   private readonly start: number;

@@ -9,12 +9,12 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.ts';
-import { chartSvg, svgToPng, type ChartOptions, type Panel, type Series, type VRule } from './charts.ts';
+import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries, type VRule } from './charts.ts';
 import { pivotResults, compareModels, type EvalTable } from './eval-table.ts';
-import { isWallClockKey, type MetricsLine, type Phase } from './metrics-log.ts';
+import { isWallClockKey, type MetricsLine, type RunPhase } from './metrics-log.ts';
 import { METRIC_ALIASES, TIMING_PARTS, type MetricRole } from './metric-names.ts';
 import { formatDuration } from './progress.ts';
-import { loadRun, type RunData } from './run-data.ts';
+import { loadRun, type RunFolder } from './run-data.ts';
 import { formatMetric } from './step-summary.ts';
 import { esc } from './svg.ts';
 
@@ -64,7 +64,7 @@ export function stageRules(lines: readonly MetricsLine[]): VRule[] {
 }
 
 /** One series per stage, so colours and rolling means do not cross a stage boundary. */
-function perStage(lines: readonly MetricsLine[], key: string): Series[] {
+function perStage(lines: readonly MetricsLine[], key: string): ChartSeries[] {
   return stagesOf(lines)
     .map((s) => ({ name: stageName(s), points: pointsOf(lines.filter((l) => l.stage === s), key) }))
     .filter((s) => s.points.length > 0);
@@ -73,7 +73,7 @@ function perStage(lines: readonly MetricsLine[], key: string): Series[] {
 /** The main chart: reward and accuracy of the RL steps, per stage. */
 export function mainChartSvg(metrics: readonly MetricsLine[], opts: ReportOptions = {}): string {
   const rl = metrics.filter((l) => l.phase === 'rl');
-  const panel = (title: string, role: MetricRole): Panel => {
+  const panel = (title: string, role: MetricRole): ChartPanel => {
     const k = keyFor(rl, role);
     return { title: k ? `${title} (${k})` : title, series: k ? perStage(rl, k) : [] };
   };
@@ -96,9 +96,9 @@ function chartOpts(title: string, opts: ReportOptions): ChartOptions {
   return o;
 }
 
-function lossPanels(metrics: readonly MetricsLine[]): Panel[] {
-  const panels: Panel[] = [];
-  for (const phase of ['pretrain', 'sft'] as Phase[]) {
+function lossPanels(metrics: readonly MetricsLine[]): ChartPanel[] {
+  const panels: ChartPanel[] = [];
+  for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = metrics.filter((l) => l.phase === phase);
     const k = keyFor(lines, 'loss');
     if (k) panels.push({ title: `${phase} ${k}`, series: [{ name: phase, points: pointsOf(lines, k) }] });
@@ -144,10 +144,10 @@ function numbers(lines: readonly MetricsLine[], key: string | undefined): number
   return lines.map((l) => l[key]).filter((v): v is number => typeof v === 'number');
 }
 
-function overviewSection(run: RunData): string {
+function overviewSection(run: RunFolder): string {
   const m = run.metrics;
   const rows: string[][] = [];
-  for (const phase of ['pretrain', 'sft', 'rl'] as Phase[]) {
+  for (const phase of ['pretrain', 'sft', 'rl'] as RunPhase[]) {
     const lines = m.filter((l) => l.phase === phase);
     if (lines.length === 0) continue;
     const steps = lines.map((l) => l.step);
@@ -185,13 +185,13 @@ function stageTable(rl: readonly MetricsLine[]): string {
   return table(['stage', 'steps', 'reward (mean)', 'reward (last 10%)', 'accuracy (mean)', 'accuracy (last 10%)'], rows);
 }
 
-function rlSection(run: RunData, mainSvg: string, opts: ReportOptions): string {
+function rlSection(run: RunFolder, mainSvg: string, opts: ReportOptions): string {
   const rl = run.metrics.filter((l) => l.phase === 'rl');
   if (rl.length === 0) {
     return section('rl', 'Reinforcement learning', missing('No RL steps in metrics.jsonl yet.') + `<figure>${mainSvg}</figure>`);
   }
   const parts = [`<figure>${mainSvg}</figure>`, stageTable(rl)];
-  const panels: Panel[] = [];
+  const panels: ChartPanel[] = [];
   const absent: string[] = [];
   for (const d of DYNAMICS) {
     const k = keyFor(rl, d.role);
@@ -204,9 +204,9 @@ function rlSection(run: RunData, mainSvg: string, opts: ReportOptions): string {
   return section('rl', 'Reinforcement learning', parts.join('\n'));
 }
 
-function timingSection(run: RunData, opts: ReportOptions): string {
+function timingSection(run: RunFolder, opts: ReportOptions): string {
   const rl = run.metrics.filter((l) => l.phase === 'rl');
-  const series: Series[] = [];
+  const series: ChartSeries[] = [];
   const totals: [string, number][] = [];
   for (const part of TIMING_PARTS) {
     const pts: [number, number | null][] = [];
@@ -235,10 +235,10 @@ function timingSection(run: RunData, opts: ReportOptions): string {
   return section('timing', 'Time per step', `<figure>${svg}</figure>\n${table(['part', 'total', 'share'], rows)}`);
 }
 
-function lossSection(run: RunData, opts: ReportOptions): string {
+function lossSection(run: RunFolder, opts: ReportOptions): string {
   const panels = lossPanels(run.metrics);
-  const lrPanels: Panel[] = [];
-  for (const phase of ['pretrain', 'sft'] as Phase[]) {
+  const lrPanels: ChartPanel[] = [];
+  for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = run.metrics.filter((l) => l.phase === phase);
     const k = keyFor(lines, 'lr');
     if (k) lrPanels.push({ title: `${phase} ${k}`, series: [{ name: phase, points: pointsOf(lines, k) }] });
@@ -265,14 +265,14 @@ function evalTableHtml(t: EvalTable, perTask: boolean): string {
   return table(head, rows, 'eval');
 }
 
-function evalSection(run: RunData): string {
+function evalSection(run: RunFolder): string {
   if (run.results === null) return section('eval', 'Evaluation', missing('No results.json (evaluation has not run yet).'));
   if (run.results.length === 0) return section('eval', 'Evaluation', missing('results.json holds no rows.'));
   const parts: string[] = ['<p>Accuracy in percent on held-out items (best per length in bold).</p>'];
   const mixed = pivotResults(run.results, false);
   if (mixed.rows.length > 0) parts.push(evalTableHtml(mixed, false));
   if (mixed.lengths.length > 1) {
-    const series: Series[] = mixed.rows.map((r) => ({
+    const series: ChartSeries[] = mixed.rows.map((r) => ({
       name: r.model,
       points: mixed.lengths.map((L, j) => [L, r.cells[j]?.accuracy ?? null] as [number, number | null]),
     }));
@@ -284,8 +284,8 @@ function evalSection(run: RunData): string {
   return section('eval', 'Evaluation', parts.join('\n'));
 }
 
-function otherSection(run: RunData, shown: Set<string>, opts: ReportOptions): string {
-  const keys = new Map<string, Phase>();
+function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): string {
+  const keys = new Map<string, RunPhase>();
   for (const l of run.metrics) {
     for (const [k, v] of Object.entries(l)) {
       if (k === 'step' || k === 'stage' || k === 'time/unix' || shown.has(k) || keys.has(k)) continue;
@@ -295,7 +295,7 @@ function otherSection(run: RunData, shown: Set<string>, opts: ReportOptions): st
   if (keys.size === 0) return '';
   const sorted = [...keys.keys()].sort();
   const cap = 40;
-  const panels: Panel[] = sorted.slice(0, cap).map((k) => {
+  const panels: ChartPanel[] = sorted.slice(0, cap).map((k) => {
     const lines = run.metrics.filter((l) => l.phase === keys.get(k));
     return { title: `${keys.get(k)}: ${k}`, series: [{ name: k, points: pointsOf(lines, k) }] };
   });
@@ -316,7 +316,7 @@ nav a{margin-right:12px;font-size:13px}
 `;
 
 /** Builds the report page (pure given the run data); returns the HTML and the main chart. */
-export function buildReport(run: RunData, opts: ReportOptions = {}): { html: string; mainSvg: string } {
+export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: string; mainSvg: string } {
   const mainSvg = mainChartSvg(run.metrics, opts);
   const shown = new Set<string>();
   const rl = run.metrics.filter((l) => l.phase === 'rl');
@@ -324,7 +324,7 @@ export function buildReport(run: RunData, opts: ReportOptions = {}): { html: str
     const k = keyFor(rl, role);
     if (k) shown.add(k);
   }
-  for (const phase of ['pretrain', 'sft'] as Phase[]) {
+  for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = run.metrics.filter((l) => l.phase === phase);
     for (const role of ['loss', 'lr'] as MetricRole[]) {
       const k = keyFor(lines, role);

@@ -10,7 +10,7 @@ import { METRICS_FILE, type MetricsLine } from './metrics-log.ts';
 import { findEventFiles } from './tensorboard.ts';
 
 /** One row of results.json: accuracy in percent (0-100) over n items. */
-export interface ResultRow {
+export interface ResultsRow {
   model: string;
   length: number;
   accuracy: number;
@@ -18,13 +18,13 @@ export interface ResultRow {
   task?: string;
 }
 
-export interface RunData {
+export interface RunFolder {
   dir: string;
   /** Text of config.yaml, or null when absent. */
   config: string | null;
   metrics: MetricsLine[];
   /** Rows of results.json, or null when absent or unreadable. */
-  results: ResultRow[] | null;
+  results: ResultsRow[] | null;
   eventFiles: string[];
   checkpoints: string[];
   /** Problems found while reading, each naming the file (and line). */
@@ -53,12 +53,12 @@ export function parseMetricsText(text: string, file: string, notes: string[]): M
 }
 
 /** Validates results.json rows; invalid rows are noted and left out. */
-export function parseResults(value: unknown, file: string, notes: string[]): ResultRow[] | null {
+export function parseResults(value: unknown, file: string, notes: string[]): ResultsRow[] | null {
   if (!Array.isArray(value)) {
     notes.push(`${file}: expected a list of {model, length, accuracy, n} rows`);
     return null;
   }
-  const rows: ResultRow[] = [];
+  const rows: ResultsRow[] = [];
   value.forEach((r: unknown, i) => {
     const o = r as Record<string, unknown> | null;
     const ok =
@@ -68,7 +68,7 @@ export function parseResults(value: unknown, file: string, notes: string[]): Res
       notes.push(`${file}: row ${i} is not {model: string, length: number, accuracy: number, n: number, task?: string}; skipped`);
       return;
     }
-    const row: ResultRow = { model: o['model'] as string, length: o['length'] as number, accuracy: o['accuracy'] as number, n: o['n'] as number };
+    const row: ResultsRow = { model: o['model'] as string, length: o['length'] as number, accuracy: o['accuracy'] as number, n: o['n'] as number };
     if (typeof o['task'] === 'string') row.task = o['task'];
     rows.push(row);
   });
@@ -76,7 +76,7 @@ export function parseResults(value: unknown, file: string, notes: string[]): Res
 }
 
 /** Loads a run folder; only a missing folder is an error. */
-export function loadRun(dir: string): RunData {
+export function loadRun(dir: string): RunFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`run folder ${dir} does not exist (give the folder a train or demo run wrote)`);
   }
@@ -89,7 +89,7 @@ export function loadRun(dir: string): RunData {
   if (existsSync(mPath)) metrics = parseMetricsText(readFileSync(mPath, 'utf8'), METRICS_FILE, notes);
   else notes.push(`${METRICS_FILE}: not found`);
   const rPath = join(dir, 'results.json');
-  let results: ResultRow[] | null = null;
+  let results: ResultsRow[] | null = null;
   if (existsSync(rPath)) {
     try {
       results = parseResults(JSON.parse(readFileSync(rPath, 'utf8')), 'results.json', notes);

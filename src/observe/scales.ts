@@ -1,5 +1,5 @@
 /**
- * Axis arithmetic for charts: "nice" tick steps of 1, 2 or 5 times a power of ten
+ * ChartAxis arithmetic for charts: "nice" tick steps of 1, 2 or 5 times a power of ten
  * (Heckbert, "Nice numbers for graph labels", Graphics Gems, 1990; the same rule as
  * d3-array's `ticks`), domains widened to whole steps, and tick label formatting.
  */
@@ -13,7 +13,7 @@ export function niceStep(span: number, count: number): number {
   return (f >= 7.07 ? 10 : f >= 3.16 ? 5 : f >= 1.41 ? 2 : 1) * p;
 }
 
-export interface Axis {
+export interface ChartAxis {
   min: number;
   max: number;
   step: number;
@@ -25,7 +25,7 @@ export interface Axis {
  * (±1 around 0, else ±10% of the value) so a constant series still gets an axis.
  * `minStep` keeps ticks on whole numbers for axes such as steps (minStep 1).
  */
-export function niceAxis(lo: number, hi: number, count = 5, minStep = 0): Axis {
+export function niceAxis(lo: number, hi: number, count = 5, minStep = 0): ChartAxis {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = 0;
     hi = 1;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartSvg, decimate, lineChartSvg, svgToPng, type Series } from '../../src/observe/charts.ts';
+import { chartSvg, decimate, lineChartSvg, svgToPng, type ChartSeries } from '../../src/observe/charts.ts';
 import { formatTick, niceAxis, niceStep, rollingMean } from '../../src/observe/scales.ts';
 import { findAll, parseXml, textOf } from './xml.ts';
 
@@ -33,9 +33,9 @@ test('rolling mean: trailing window, gaps skipped', () => {
 
 test('faceted chart is well-formed SVG with panels, ticks, legend, stage rules and raw+mean lines', () => {
   const n = 100;
-  const s1: Series = { name: 'stage 1', points: Array.from({ length: 50 }, (_, i) => [i + 1, (i % 7) / 10] as const) };
-  const s2: Series = { name: 'stage 2', points: Array.from({ length: 50 }, (_, i) => [i + 51, 0.5 + (i % 5) / 10] as const) };
-  const ent: Series = { name: 'entropy', points: Array.from({ length: n }, (_, i) => [i + 1, i === 40 ? null : 100 + i] as const) };
+  const s1: ChartSeries = { name: 'stage 1', points: Array.from({ length: 50 }, (_, i) => [i + 1, (i % 7) / 10] as const) };
+  const s2: ChartSeries = { name: 'stage 2', points: Array.from({ length: 50 }, (_, i) => [i + 51, 0.5 + (i % 5) / 10] as const) };
+  const ent: ChartSeries = { name: 'entropy', points: Array.from({ length: n }, (_, i) => [i + 1, i === 40 ? null : 100 + i] as const) };
   const svg = chartSvg(
     [
       { title: 'Reward <&> "q"', series: [s1, s2] },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, formatDuration, formatProgress, formatRate } from '../../src/observe/progress.ts';
+import { ProgressBar, formatDuration, formatProgress, formatRate } from '../../src/observe/progress.ts';
 import { formatMetric, formatStepSummary } from '../../src/observe/step-summary.ts';
 
 /** A stream that records writes, and a clock the test moves by hand. */
@@ -42,7 +42,7 @@ test('a progress line shows bar, count, percent, rate, elapsed and ETA', () => {
 
 test('non-TTY progress prints a line every 10% and at the end, with newlines', () => {
   const h = harness(false);
-  const p = new Progress({ label: 'sft', total: 50, stream: h.stream, now: h.now, everySeconds: 1e9, barWidth: 10 });
+  const p = new ProgressBar({ label: 'sft', total: 50, stream: h.stream, now: h.now, everySeconds: 1e9, barWidth: 10 });
   for (let i = 0; i < 50; i++) {
     h.advance(100);
     p.tick();
@@ -57,7 +57,7 @@ test('non-TTY progress prints a line every 10% and at the end, with newlines', (
 
 test('non-TTY progress also prints when time passes without a new 10%', () => {
   const h = harness(false);
-  const p = new Progress({ label: 'gen', total: 1000, stream: h.stream, now: h.now, everySeconds: 5 });
+  const p = new ProgressBar({ label: 'gen', total: 1000, stream: h.stream, now: h.now, everySeconds: 5 });
   h.advance(6000);
   p.tick(1);
   h.advance(1000);
@@ -68,7 +68,7 @@ test('non-TTY progress also prints when time passes without a new 10%', () => {
 
 test('TTY progress redraws one line with carriage return and erase, throttled', () => {
   const h = harness(true);
-  const p = new Progress({ label: 'rl', total: 4, stream: h.stream, now: h.now, redrawMs: 100 });
+  const p = new ProgressBar({ label: 'rl', total: 4, stream: h.stream, now: h.now, redrawMs: 100 });
   p.tick(); // same instant: throttled
   h.advance(150);
   p.tick(1, 'reward 0.5');
@@ -79,7 +79,7 @@ test('TTY progress redraws one line with carriage return and erase, throttled', 
   assert.equal(h.writes[3], '\n');
   // A narrow terminal: the redrawn line is cut so it does not wrap.
   const narrow = { isTTY: true, columns: 20, write: (x: string) => h.writes.push(x) };
-  new Progress({ label: 'a-long-phase-name', total: 10, stream: narrow, now: h.now }).finish();
+  new ProgressBar({ label: 'a-long-phase-name', total: 10, stream: narrow, now: h.now }).finish();
   assert.equal(h.writes.at(-2), '\ra-long-phase-name  \x1b[K');
 });
 
