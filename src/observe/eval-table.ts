@@ -60,3 +60,27 @@ export function pivotResults(results: readonly ResultsRow[], perTask: boolean): 
     }),
   };
 }
+
+/**
+ * The evaluation table as aligned plain text for a terminal (what `longrl demo`
+ * prints): one row per model, one column per length, accuracy in percent with one
+ * decimal; per-task rows follow under their own header when present.
+ */
+export function formatResultsText(results: readonly ResultsRow[]): string {
+  const blocks: string[] = [];
+  for (const perTask of [false, true]) {
+    const t = pivotResults(results, perTask);
+    if (t.rows.length === 0) continue;
+    const head = [...(perTask ? ['task'] : []), 'model', ...t.lengths.map((L) => `len ${L}`)];
+    const body = t.rows.map((r) => [
+      ...(perTask ? [r.task ?? ''] : []),
+      r.model,
+      ...r.cells.map((c) => (c ? c.accuracy.toFixed(1) : '-')),
+    ]);
+    const labelCols = perTask ? 2 : 1;
+    const widths = head.map((h, j) => Math.max(h.length, ...body.map((row) => (row[j] as string).length)));
+    const fmt = (row: string[]) => row.map((c, j) => (j < labelCols ? c.padEnd(widths[j] as number) : c.padStart(widths[j] as number))).join('  ').trimEnd();
+    blocks.push([fmt(head), ...body.map(fmt)].join('\n'));
+  }
+  return blocks.length ? `${blocks.join('\n\n')}\n` : '';
+}

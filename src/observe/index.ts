@@ -36,6 +36,6 @@ export { chartSvg, lineChartSvg, svgToPng, type ChartSeries, type ChartPanel, ty
 export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type ChartAxis } from './scales.ts';
 export { writeReport, buildReport, mainChartSvg, stageRules, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
 export { loadRun, parseResults, parseMetricsText, type RunFolder, type ResultsRow } from './run-data.ts';
-export { pivotResults, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
+export { pivotResults, formatResultsText, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
 export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
 export { decimate } from './charts.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeReport } from '../../src/observe/report.ts';
 import { watchReport } from '../../src/observe/watch.ts';
-import { pivotResults } from '../../src/observe/eval-table.ts';
+import { formatResultsText, pivotResults } from '../../src/observe/eval-table.ts';
 import { readMetrics } from '../../src/observe/metrics-log.ts';
 import { MetricsLog } from '../../src/observe/metrics-log.ts';
 import { FIXTURE_RESULTS, writeFixtureRun } from './fixture.ts';
@@ -32,6 +32,23 @@ test('eval pivot: recipe model order, lengths sorted, per-task rows apart', () =
   const k = pivotResults(FIXTURE_RESULTS, true);
   assert.deepEqual(k.lengths, [1024]);
   assert.deepEqual(k.rows.map((r) => `${r.task}/${r.model}`), ['multi-hop/sft', 'multi-hop/rl-final']);
+  assert.equal(
+    formatResultsText(FIXTURE_RESULTS),
+    [
+      'model          len 512  len 1024',
+      'base               5.0       2.5',
+      'sft               40.0      22.5',
+      'sft-continued     42.5      25.0',
+      'rl-stage1         55.0      35.0',
+      'rl-final          60.0      47.5',
+      '',
+      'task       model     len 1024',
+      'multi-hop  sft           20.0',
+      'multi-hop  rl-final      52.5',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(formatResultsText([]), '');
 });
 
 test('report on a full run folder: self-contained HTML with charts, eval table, timing split, config; PNG', async () => {
