@@ -24,6 +24,7 @@ export {
   type PolicyLossInput,
   type PolicyLossOutput,
 } from './policy-loss.ts';
+export { entropyBonus, type EntropyBonusOutput } from './entropy.ts';
 export { makePolicyLossFn, computePolicyObjective, type PolicyLossFnConfig, type PolicyObjectiveInputs } from './loss-fn.ts';
 export {
   negativeGradientClip,

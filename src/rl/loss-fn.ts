@@ -20,6 +20,7 @@ import { UserError } from '../util/errors.ts';
 import type { Datum, LossFn, LossInputs, LossOutput } from '../policy/types.ts';
 import { aggregateLoss, checkAggMode, type AggMode, type AggOptions } from './aggregate.ts';
 import { negativeGradientClip, type NegativeGradientClipConfig } from './entropy-control.ts';
+import { entropyBonus } from './entropy.ts';
 import { checkKlKind, klPenalty, type KlKind } from './kl.ts';
 import { policyLoss, type PolicyLossConfig, type PolicyLossName } from './policy-loss.ts';
 import type { Rows } from './types.ts';
@@ -147,14 +148,14 @@ export function computePolicyObjective(config: PolicyLossFnConfig, inputs: Polic
 
   let dEntropy: Float32Array[] | null = null;
   if (entropy) {
-    const hAgg = aggregateLoss(aggMode, entropy, mask_B_T, config.agg);
-    metrics['actor/entropy'] = hAgg.loss;
+    const bonus = entropyBonus(entropy, mask_B_T, entropyCoef, aggMode, config.agg);
+    metrics['actor/entropy'] = bonus.entropy;
     if (entropyCoef !== 0) {
-      loss -= entropyCoef * hAgg.loss;
+      loss += bonus.loss;
       dEntropy = datums.map((d, i) => {
-        const w_T = hAgg.weights_B_T[i] as Float64Array;
+        const g_T = bonus.dEntropy_B_T[i] as Float64Array;
         const out = new Float32Array(entropy[i]?.length ?? d.mask_T.length);
-        for (let t = 0; t < w_T.length; t++) if (w_T[t] !== 0) out[t] = -scale * entropyCoef * (w_T[t] as number);
+        for (let t = 0; t < g_T.length; t++) if (g_T[t] !== 0) out[t] = scale * (g_T[t] as number);
         return out;
       });
     }

@@ -78,3 +78,13 @@ test('batch metrics under verl names', () => {
   assert.equal(m['critic/advantages/min'], -2);
   close(m['response_length/clip_ratio'] as number, 1 / 3, 1e-15);
 });
+
+test('entropy bonus: −coef·agg(H) and its gradient', async () => {
+  const { entropyBonus } = await import('../../src/rl/index.ts');
+  const r = entropyBonus([Float32Array.from([1, 2, NaN]), Float32Array.from([3])], [Float32Array.from([1, 1, 0]), Float32Array.from([1])], 0.01);
+  close(r.entropy, 2, 1e-15);
+  close(r.loss, -0.02, 1e-15);
+  closeArray(r.dEntropy_B_T[0] as Float64Array, [-0.01 / 3, -0.01 / 3, 0], 1e-15);
+  const s = entropyBonus([Float32Array.from([1, 2])], [Float32Array.from([1, 1])], 0.5, 'seq-mean-token-sum');
+  close(s.loss, -1.5, 1e-15);
+});
