@@ -94,12 +94,30 @@ export function synthRecord(spec: SynthRecordSpec, counter: TokenCounter): DocQA
       `synth: task ${spec.task} needs ${base} tokens without any filler, more than the budget ${spec.length}; raise --lengths or lower --facts/--distractors/--hops`,
     );
   }
-  // Grow an upper bound, then binary-search the largest n that fits.
+  // Bracket the answer, then binary-search the largest n that fits. The bracket comes
+  // from the tokens-per-filler-word rate measured at one probe (a secant step), which
+  // saves most of the long encodes at large budgets.
   let lo = 0;
   let hi = Math.max(1, spec.length - base);
-  while (count(hi) <= spec.length) {
+  const probe = count(hi);
+  if (probe <= spec.length) {
     lo = hi;
     hi *= 2;
+    while (count(hi) <= spec.length) {
+      lo = hi;
+      hi *= 2;
+    }
+  } else {
+    const rate = (probe - base) / hi;
+    const est = rate > 0 ? Math.floor((spec.length - base) / rate) : 0;
+    const margin = Math.max(8, Math.ceil(est * 0.01));
+    const a = Math.max(0, est - margin);
+    const b = Math.min(hi, est + margin);
+    if (a > 0 && a < hi && count(a) <= spec.length) lo = a;
+    if (b > lo && b < hi) {
+      if (count(b) > spec.length) hi = b;
+      else lo = b;
+    }
   }
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
