@@ -284,6 +284,27 @@ function evalSection(run: RunFolder): string {
   return section('eval', 'Evaluation', parts.join('\n'));
 }
 
+function ablationSection(run: RunFolder): string {
+  if (run.ablation === null) return '';
+  if (run.ablation.length === 0) return section('ablation', 'Ablation', missing('ablation.json holds no rows.'));
+  const lengths = [...new Set(run.ablation.map((r) => r.length))].sort((a, b) => a - b);
+  const variants = [...new Set(run.ablation.map((r) => r.variant))];
+  const best = lengths.map((L) => Math.max(...run.ablation!.filter((r) => r.length === L).map((r) => r.mean)));
+  const rows = variants.map((v) => [
+    esc(v),
+    ...lengths.map((L, j) => {
+      const r = run.ablation!.find((x) => x.variant === v && x.length === L);
+      if (!r) return '–';
+      const std = Number.isFinite(r.std) ? ` ± ${r.std.toFixed(1)}` : '';
+      const cell = `${r.mean.toFixed(1)}${std} <span class="n">(${r.seeds} seeds, n=${r.n})</span>`;
+      return r.mean === best[j] ? `<b>${cell}</b>` : cell;
+    }),
+  ]);
+  const body = '<p>Accuracy in percent, mean ± standard deviation over seeds (best per length in bold).</p>' +
+    table(['variant', ...lengths.map((L) => `length ${esc(String(L))}`)], rows, 'eval');
+  return section('ablation', 'Ablation', body);
+}
+
 function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): string {
   const keys = new Map<string, RunPhase>();
   for (const l of run.metrics) {
@@ -338,6 +359,7 @@ export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: s
     timingSection(run, opts),
     lossSection(run, opts),
     evalSection(run),
+    ablationSection(run),
     otherSection(run, shown, opts),
     section('config', 'Resolved config', run.config === null ? missing('No config.yaml in the run folder.') : `<pre>${esc(run.config)}</pre>`),
     run.notes.length ? section('notes', 'Notes on the run folder', `<ul>${run.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`) : '',

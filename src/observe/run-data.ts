@@ -18,6 +18,16 @@ export interface ResultsRow {
   task?: string;
 }
 
+/** One row of ablation.json (contracts.md §4): mean and std (ddof 1) over seeds, in percent. */
+export interface AblationRow {
+  variant: string;
+  length: number;
+  mean: number;
+  std: number;
+  seeds: number;
+  n: number;
+}
+
 export interface RunFolder {
   dir: string;
   /** Text of config.yaml, or null when absent. */
@@ -25,6 +35,8 @@ export interface RunFolder {
   metrics: MetricsLine[];
   /** Rows of results.json, or null when absent or unreadable. */
   results: ResultsRow[] | null;
+  /** Rows of ablation.json when the folder is an ablation run, else null. */
+  ablation: AblationRow[] | null;
   eventFiles: string[];
   checkpoints: string[];
   /** Problems found while reading, each naming the file (and line). */
@@ -75,6 +87,34 @@ export function parseResults(value: unknown, file: string, notes: string[]): Res
   return rows;
 }
 
+/** Validates ablation.json rows; invalid rows are noted and left out. */
+export function parseAblation(value: unknown, file: string, notes: string[]): AblationRow[] | null {
+  if (!Array.isArray(value)) {
+    notes.push(`${file}: expected a list of {variant, length, mean, std, seeds, n} rows`);
+    return null;
+  }
+  const rows: AblationRow[] = [];
+  value.forEach((r: unknown, i) => {
+    const o = (r ?? {}) as Record<string, unknown>;
+    const numeric = ['length', 'mean', 'std', 'seeds', 'n'].every((k) => typeof o[k] === 'number' || (k === 'std' && o[k] === null));
+    if (typeof o['variant'] !== 'string' || !numeric) {
+      notes.push(`${file}: row ${i} is not {variant: string, length, mean, std, seeds, n: number}; skipped`);
+      return;
+    }
+    rows.push({ variant: o['variant'], length: o['length'] as number, mean: o['mean'] as number, std: (o['std'] as number | null) ?? Number.NaN, seeds: o['seeds'] as number, n: o['n'] as number });
+  });
+  return rows;
+}
+
+function readJsonNoted(path: string, name: string, notes: string[]): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    notes.push(`${name}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
 /** Loads a run folder; only a missing folder is an error. */
 export function loadRun(dir: string): RunFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -99,7 +139,13 @@ export function loadRun(dir: string): RunFolder {
   } else {
     notes.push('results.json: not found (no evaluation yet)');
   }
+  const aPath = join(dir, 'ablation.json');
+  let ablation: AblationRow[] | null = null;
+  if (existsSync(aPath)) {
+    const v = readJsonNoted(aPath, 'ablation.json', notes);
+    if (v !== undefined) ablation = parseAblation(v, 'ablation.json', notes);
+  }
   const ckDir = join(dir, 'checkpoints');
   const checkpoints = existsSync(ckDir) ? readdirSync(ckDir).filter((n) => n.startsWith('step-')).sort() : [];
-  return { dir, config, metrics, results, eventFiles: findEventFiles(dir).map((p) => p.slice(dir.length + 1)), checkpoints, notes };
+  return { dir, config, metrics, results, ablation, eventFiles: findEventFiles(dir).map((p) => p.slice(dir.length + 1)), checkpoints, notes };
 }

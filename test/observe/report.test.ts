@@ -129,9 +129,19 @@ test('report on partial run folders: missing files and torn lines become notes',
   });
   await withTempDir(async (dir) => {
     writeFileSync(join(dir, 'results.json'), JSON.stringify([{ model: 'sft', length: 'long', accuracy: 1, n: 1 }]));
+    writeFileSync(join(dir, 'ablation.json'), JSON.stringify([
+      { variant: 'phased', length: 1024, mean: 41.25, std: 2.5, seeds: 3, n: 40 },
+      { variant: 'single-stage', length: 1024, mean: 30, std: 4, seeds: 3, n: 40 },
+      { variant: 'phased', length: 512, mean: 60, std: 1, seeds: 3, n: 40 },
+      { variant: 'broken' },
+    ]));
     const res = await writeReport(dir);
     const html = readFileSync(res.html, 'utf8');
     assert.match(html, /results\.json: row 0 is not/);
+    assert.match(html, /ablation\.json: row 3 is not/);
+    assert.match(html, /<th>variant<\/th><th>length 512<\/th><th>length 1024<\/th>/);
+    assert.match(html, /<tr><td>phased<\/td><td><b>60\.0 ± 1\.0 <span class="n">\(3 seeds, n=40\)<\/span><\/b><\/td><td><b>41\.3 ± 2\.5 /);
+    assert.match(html, /<tr><td>single-stage<\/td><td>–<\/td><td>30\.0 ± 4\.0 /);
     assert.match(html, /No metrics yet/);
     for (const s of svgsOf(html)) parseXml(s);
     assert.ok(existsSync(join(dir, 'report.png')));
