@@ -144,18 +144,25 @@ function child(args: string[]): Record<string, number> | null {
   return JSON.parse(line) as Record<string, number>;
 }
 
+/** A Python interpreter that imports torch (the PATH one, else Debian's /usr/bin/python3), or null. */
+function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
+  }
+  return null;
+}
+
 /** The PyTorch peer: bench/peers/torch_model.py, run with OpenBLAS and tcmalloc at its best (contracts §6). */
 function torchPeer(args: string[]): Record<string, number | string> | null {
   const script = fileURLToPath(new URL('./peers/torch_model.py', import.meta.url));
-  if (!existsSync(script)) return null;
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
+  const py = torchPython();
+  if (!existsSync(script) || !py) return null;
   const env: Record<string, string | undefined> = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const tc = ['/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4'].find((p) => existsSync(p));
   if (tc) env.LD_PRELOAD = tc;
-  const r = spawnSync('python3', [script, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: 900_000 });
+  const r = spawnSync(py, [script, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24, timeout: 900_000 });
   if (r.status !== 0) {
     process.stderr.write(`torch peer ${args.join(' ')} failed: ${(r.stderr || '').slice(-400)}\n`);
     return null;
@@ -178,7 +185,7 @@ function main(): void {
   emit({ bench: 'peak', shape: 'fma', threads, gflops: peak ? +peakG.toFixed(1) : null, cpu_gflops: peak ? +peak.cpu.toFixed(1) : null, backend: k.backend, isa: k.isa, pct_peak: null, peer: null, vs_peer: null });
   const copy = streamCopyGBs();
   emit({ bench: 'stream', shape: 'copy 256MiB', threads: 1, gb_s: +copy.toFixed(2), gflops: null, pct_peak: null, peer: null, vs_peer: null });
-  const hasTorch = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  const hasTorch = torchPython() !== null;
   if (!hasTorch) process.stderr.write('torch peer skipped: python3-torch is not installed (apt-get install python3-torch)\n');
 
   for (const T of quick ? [2048] : [2048, 8192, 16384]) {
