@@ -68,3 +68,15 @@ export {
   type HybridResult,
   type HybridBatch,
 } from './hybrid.ts';
+export {
+  createRewarder,
+  parseRewardConfig,
+  RewardConfigSchema,
+  JudgeConfigSchema,
+  OverlongConfigSchema,
+  VerifierSpecSchema,
+  JUDGE_CACHE_FILE,
+  type RewardConfig,
+  type Rewarder,
+  type RewarderOptions,
+} from './config.ts';

@@ -87,22 +87,27 @@ export interface VerifierEntry {
  * order, before the built-ins, so a user can also override a built-in route.
  */
 export class VerifierRegistry {
-  private readonly entries: VerifierEntry[] = [];
+  private readonly list: VerifierEntry[] = [];
 
   register(name: string, fn: Verifier, opts: { judge?: boolean } = {}): void {
     if (name === '') throw new UserError('registerVerifier: the name (a data_source substring) must not be empty');
     const entry = { name, fn, judge: opts.judge ?? true };
-    const at = this.entries.findIndex((e) => e.name === name);
-    if (at >= 0) this.entries[at] = entry;
-    else this.entries.push(entry);
+    const at = this.list.findIndex((e) => e.name === name);
+    if (at >= 0) this.list[at] = entry;
+    else this.list.push(entry);
   }
 
   find(dataSource: string): VerifierEntry | undefined {
-    return this.entries.find((e) => dataSource === e.name || dataSource.includes(e.name));
+    return this.list.find((e) => dataSource === e.name || dataSource.includes(e.name));
   }
 
   names(): string[] {
-    return this.entries.map((e) => e.name);
+    return this.list.map((e) => e.name);
+  }
+
+  /** The registered verifiers, in matching order. */
+  entries(): readonly VerifierEntry[] {
+    return [...this.list];
   }
 }
 
