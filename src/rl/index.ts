@@ -46,4 +46,5 @@ export {
   type CollectDynamicBatchResult,
 } from './dynamic-sampling.ts';
 export { overlongPenalty, maskTruncated } from './overlong.ts';
+export { makeRlDatum, withExtra, type RlSample, type RlDatumOptions } from './datum.ts';
 export { rlBatchMetrics, type RlBatchMetricsInput } from './metrics.ts';

@@ -88,3 +88,20 @@ test('entropy bonus: −coef·agg(H) and its gradient', async () => {
   const s = entropyBonus([Float32Array.from([1, 2])], [Float32Array.from([1, 1])], 0.5, 'seq-mean-token-sum');
   close(s.loss, -1.5, 1e-15);
 });
+
+test('makeRlDatum: token convention, extras, empty and truncated responses', async () => {
+  const { makeRlDatum, withExtra } = await import('../../src/rl/index.ts');
+  const d = makeRlDatum({ promptTokens: [10, 11, 12], tokens: [20, 21], logprobs: [-0.5, -1.5] }, 0.75);
+  assert.deepEqual(Array.from(d.inputTokens_T), [10, 11, 12, 20]);
+  assert.deepEqual(Array.from(d.targetTokens_T), [11, 12, 20, 21]);
+  assert.deepEqual(Array.from(d.mask_T), [0, 0, 1, 1]);
+  assert.deepEqual(Array.from(d.extra?.['advantages_T'] as Float32Array), [0, 0, 0.75, 0.75]);
+  assert.deepEqual(Array.from(d.extra?.['samplerLogprobs_T'] as Float32Array), [0, 0, -0.5, -1.5]);
+  const e = makeRlDatum({ promptTokens: [1, 2], tokens: [], logprobs: [] }, 1);
+  assert.deepEqual(Array.from(e.mask_T), [0]);
+  const t = makeRlDatum({ promptTokens: [1], tokens: [5, 6], logprobs: [-1, -1], finishReason: 'length' }, 1, { maskTruncated: true });
+  assert.deepEqual(Array.from(t.mask_T), [0, 0]);
+  const [w] = withExtra([d], 'oldLogprobs_T', [Float32Array.from([0, 0, -0.4, -1.4])]);
+  assert.deepEqual(Array.from(w?.extra?.['oldLogprobs_T'] as Float32Array).map((x) => Math.round(x * 10) / 10), [0, 0, -0.4, -1.4]);
+  assert.throws(() => withExtra([d], 'x', [new Float32Array(2)]), UserError);
+});
