@@ -187,3 +187,18 @@ export class Curriculum {
     };
   }
 }
+
+/** Curriculum items from records and their rendered-prompt lengths (`recordLengths`). */
+export function curriculumItems(
+  records: readonly { id: string; task?: string; data_source?: string }[],
+  lengths: ReadonlyMap<string, number>,
+): CurriculumItem[] {
+  return records.map((r) => {
+    const length = lengths.get(r.id);
+    if (length === undefined) throw new UserError(`curriculum: no length for record "${r.id}" (compute lengths with the same data)`);
+    const it: CurriculumItem = { id: r.id, length };
+    if (r.task !== undefined) it.task = r.task;
+    if (r.data_source !== undefined) it.data_source = r.data_source;
+    return it;
+  });
+}

@@ -87,3 +87,16 @@ export function parsePrompt(content: string): { document: string; question: stri
   const question = pyStrip(fmt >= 0 ? rest.slice(0, fmt) : rest);
   return { document, question };
 }
+
+/**
+ * The SFT target for a record's trace after a rendered prompt. Traces start with
+ * `<think>\n` (QwenLong format); chat templates that open the thinking block in the
+ * generation prompt (R1-Distill, Qwen3: the prompt ends with `<think>\n`, recipe §2
+ * rule 4) must not see it twice, so it is dropped from the target there.
+ */
+export function completionAfterPrompt(renderedPrompt: string, trace: string): string {
+  const open = '<think>\n';
+  if (renderedPrompt.endsWith(open) && trace.startsWith(open)) return trace.slice(open.length);
+  if (renderedPrompt.endsWith('<think>') && trace.startsWith('<think>')) return trace.slice('<think>'.length);
+  return trace;
+}

@@ -218,3 +218,10 @@ test('longbench v2: multiple-choice rows with context files; rows without contex
     assert.ok(r.document.length > 1000);
   }
 });
+
+test('prompt: SFT completion drops the <think> the chat template already opened', async () => {
+  const { completionAfterPrompt } = await import('../../src/data/prompt.ts');
+  const trace = '<think>\nFact: a b.\n</think>\n\nTherefore, the answer is b.';
+  assert.equal(completionAfterPrompt('<|im_start|>assistant\n', trace), trace);
+  assert.equal(completionAfterPrompt('<｜Assistant｜><think>\n', trace), 'Fact: a b.\n</think>\n\nTherefore, the answer is b.');
+});
