@@ -35,7 +35,7 @@ export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type Met
 export { chartSvg, lineChartSvg, svgToPng, type ChartSeries, type ChartPanel, type VRule, type ChartOptions } from './charts.ts';
 export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type ChartAxis } from './scales.ts';
 export { writeReport, buildReport, mainChartSvg, stageRules, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
-export { loadRun, parseResults, parseAblation, parseMetricsText, type RunFolder, type ResultsRow, type AblationRow } from './run-data.ts';
+export { loadRun, readSamples, parseResults, parseAblation, parseMetricsText, type RunFolder, type ResultsRow, type AblationRow } from './run-data.ts';
 export { pivotResults, formatResultsText, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
 export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
 export { decimate } from './charts.ts';

@@ -305,6 +305,23 @@ function ablationSection(run: RunFolder): string {
   return section('ablation', 'Ablation', body);
 }
 
+function samplesSection(run: RunFolder): string {
+  const s = run.samples;
+  if (s === null) return '';
+  if (s.records.length === 0) return section('samples', 'Samples', missing(`${s.file} holds no complete records yet.`));
+  const cards = s.records.map((rec, i) => {
+    const fields = Object.entries(rec).map(([k, v]) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      const cut = text.length > 1200 ? `${text.slice(0, 600)}\n[… ${text.length - 1100} characters …]\n${text.slice(-500)}` : text;
+      return typeof v === 'string' && (v.length > 80 || v.includes('\n'))
+        ? `<dt>${esc(k)}</dt><dd><pre>${esc(cut)}</pre></dd>`
+        : `<dt>${esc(k)}</dt><dd><code>${esc(cut)}</code></dd>`;
+    });
+    return `<h3>Sample ${i + 1}</h3><dl>${fields.join('')}</dl>`;
+  });
+  return section('samples', 'Samples', `<p>First records of <code>${esc(s.file)}</code> (the newest samples file).</p>\n${cards.join('\n')}`);
+}
+
 function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): string {
   const keys = new Map<string, RunPhase>();
   for (const l of run.metrics) {
@@ -333,7 +350,7 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px soli
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}table.eval td:nth-child(2){text-align:left}
 .n{color:#888;font-size:11px}.missing{color:#a60;font-style:italic}.meta{color:#666;font-size:13px}
 pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px;border:1px solid #eee}code{font-size:12px}
-nav a{margin-right:12px;font-size:13px}
+nav a{margin-right:12px;font-size:13px}dt{font-weight:bold;font-size:13px}dd{margin:2px 0 8px 16px}dd pre{margin:0}
 `;
 
 /** Builds the report page (pure given the run data); returns the HTML and the main chart. */
@@ -360,11 +377,13 @@ export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: s
     lossSection(run, opts),
     evalSection(run),
     ablationSection(run),
+    samplesSection(run),
     otherSection(run, shown, opts),
     section('config', 'Resolved config', run.config === null ? missing('No config.yaml in the run folder.') : `<pre>${esc(run.config)}</pre>`),
     run.notes.length ? section('notes', 'Notes on the run folder', `<ul>${run.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`) : '',
   ].filter(Boolean);
-  const nav = ['overview', 'rl', 'timing', 'sft', 'eval', 'config'].map((id) => `<a href="#${id}">${id}</a>`).join('');
+  const ids = sections.map((sec) => /^<section id="([^"]+)"/.exec(sec)?.[1]).filter((id): id is string => id !== undefined);
+  const nav = ids.map((id) => `<a href="#${id}">${id}</a>`).join('');
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

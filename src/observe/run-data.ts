@@ -39,6 +39,8 @@ export interface RunFolder {
   ablation: AblationRow[] | null;
   eventFiles: string[];
   checkpoints: string[];
+  /** The first records of the newest file in samples/ (JSONL), or null. */
+  samples: { file: string; records: Record<string, unknown>[] } | null;
   /** Problems found while reading, each naming the file (and line). */
   notes: string[];
 }
@@ -115,6 +117,27 @@ function readJsonNoted(path: string, name: string, notes: string[]): unknown {
   }
 }
 
+/** The first `max` JSON objects of the newest (last by name) .jsonl file under samples/. */
+export function readSamples(dir: string, max = 3): RunFolder['samples'] {
+  const sDir = join(dir, 'samples');
+  if (!existsSync(sDir) || !statSync(sDir).isDirectory()) return null;
+  const files = readdirSync(sDir).filter((n) => n.endsWith('.jsonl')).sort();
+  const last = files[files.length - 1];
+  if (last === undefined) return null;
+  const records: Record<string, unknown>[] = [];
+  for (const raw of readFileSync(join(sDir, last), 'utf8').split('\n')) {
+    if (records.length >= max) break;
+    if (raw.trim() === '') continue;
+    try {
+      const v = JSON.parse(raw) as unknown;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) records.push(v as Record<string, unknown>);
+    } catch {
+      // a torn line of a file being written: skip it
+    }
+  }
+  return { file: `samples/${last}`, records };
+}
+
 /** Loads a run folder; only a missing folder is an error. */
 export function loadRun(dir: string): RunFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -147,5 +170,6 @@ export function loadRun(dir: string): RunFolder {
   }
   const ckDir = join(dir, 'checkpoints');
   const checkpoints = existsSync(ckDir) ? readdirSync(ckDir).filter((n) => n.startsWith('step-')).sort() : [];
-  return { dir, config, metrics, results, ablation, eventFiles: findEventFiles(dir).map((p) => p.slice(dir.length + 1)), checkpoints, notes };
+  const eventFiles = findEventFiles(dir).map((p) => p.slice(dir.length + 1));
+  return { dir, config, metrics, results, ablation, eventFiles, checkpoints, samples: readSamples(dir), notes };
 }

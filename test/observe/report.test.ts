@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,10 @@ test('eval pivot: recipe model order, lengths sorted, per-task rows apart', () =
 test('report on a full run folder: self-contained HTML with charts, eval table, timing split, config; PNG', async () => {
   await withTempDir(async (dir) => {
     writeFixtureRun(dir);
+    mkdirSync(join(dir, 'samples'));
+    writeFileSync(join(dir, 'samples', 'step-00000010.jsonl'), '{"old": true}\n');
+    const long = 'x'.repeat(2000);
+    writeFileSync(join(dir, 'samples', 'step-00000020.jsonl'), `${JSON.stringify({ id: 'q1', response: `<think>a</think>\n${long}`, reward: 1 })}\n{"id":"q2","reward":0}\n{"id":"q3"}\n{"id":"q4"}\n`);
     const res = await writeReport(dir, { generatedAt: 'fixed' });
     assert.equal(res.html, join(dir, 'report.html'));
     const html = readFileSync(res.html, 'utf8');
@@ -95,6 +99,14 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     const total = sum('timing_s/gen') + sum('timing_s/reward') + sum('timing_s/update_actor');
     const share = ((100 * sum('timing_s/gen')) / total).toFixed(1);
     assert.match(html, new RegExp(`<td>sampling</td><td>[^<]+</td><td>${share.replace('.', '\\.')}%</td>`));
+    // Samples: the newest file, first 3 records, long text cut and escaped.
+    assert.match(html, /First records of <code>samples\/step-00000020\.jsonl<\/code>/);
+    assert.ok(!html.includes('"old"') && !html.includes('<dt>old</dt>'));
+    assert.match(html, /<dt>response<\/dt><dd><pre>&lt;think&gt;a&lt;\/think&gt;/);
+    assert.match(html, /\[… 917 characters …\]/);
+    assert.match(html, /Sample 3/);
+    assert.ok(!html.includes('Sample 4'));
+    assert.match(html, /<nav>.*<a href="#samples">samples<\/a>/);
     // Per-stage summary row for stage 2 (steps 61-100 in the fixture).
     assert.match(html, /<tr><td>stage 2<\/td><td>61–100<\/td>/);
 
