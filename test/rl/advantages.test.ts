@@ -45,6 +45,13 @@ test('grpo: interleaved group ids, fractional rewards (numpy golden)', () => {
   closeArray(advantages_B, [g[0], s9, g[1], g[2], g[3], -s9, g[4], g[5], g[6], g[7]] as number[], 1e-9, 'interleaved');
 });
 
+test('grpo: constant group of 2 and singleton with reward 0 give 0', () => {
+  const { advantages_B, stats } = computeAdvantages('grpo', { rewards_B: [1, 1, 0], groupIds_B: ['p', 'p', 'q'] });
+  assert.deepEqual(Array.from(advantages_B), [0, 0, 0]);
+  assert.equal(stats.zeroStdGroups, 1);
+  assert.equal(stats.singletonGroups, 1);
+});
+
 test('dr-grpo: r − μ, singleton keeps r; normByStd=false on grpo is the same', () => {
   const input = { rewards_B: [1, 0, 0, 0.25], groupIds_B: ['x', 'x', 'x', 'y'] };
   const dr = computeAdvantages('dr-grpo', input).advantages_B;
