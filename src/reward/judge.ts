@@ -26,7 +26,7 @@ import { Rng, hash32 } from '../util/rng.ts';
 import { JsonlWriter } from '../util/jsonl.ts';
 import { UserError } from '../util/errors.ts';
 import type { Compat } from './docqa.ts';
-import { JUDGE_SYSTEM_PROMPT, judgeUserMessage, parseVerdict } from './judge-prompt.ts';
+import { JUDGE_SYSTEM_PROMPT, judgeUserMessage, parseVerdict, type ParsedVerdict } from './judge-prompt.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface JudgeOptions {
@@ -81,7 +81,7 @@ export interface JudgeVerdict {
   strictYes: boolean;
   /** The reply had a `[[YES]]`/`[[NO]]`. */
   hasVerdict: boolean;
-  /** The judge's reply text (null on failure). */
+  /** The judge's reply text (null on failure and for cache hits; the cache file keeps replies). */
   reply: string | null;
   /** Why the judge failed for good (null on success). */
   error: string | null;
@@ -194,8 +194,11 @@ export function createJudge(opts: JudgeOptions): Judge {
     counts[k] = (counts[k] ?? 0) + n;
   };
 
-  // ---- cache: load, then append
-  const cache = new Map<string, string>();
+  // ---- cache: load, then append. In memory only the parsed verdict (3 bits) is kept, so
+  // a long run's cache stays small; the file keeps the full replies for auditing.
+  const cache = new Map<string, number>();
+  const pack = (v: ParsedVerdict): number => (v.yes ? 1 : 0) | (v.strictYes ? 2 : 0) | (v.hasVerdict ? 4 : 0);
+  const unpack = (b: number): ParsedVerdict => ({ yes: (b & 1) !== 0, strictYes: (b & 2) !== 0, hasVerdict: (b & 4) !== 0 });
   let writer: JsonlWriter | null = null;
   if (opts.cachePath !== undefined) {
     if (existsSync(opts.cachePath)) {
@@ -205,7 +208,7 @@ export function createJudge(opts: JudgeOptions): Judge {
         try {
           const line = JSON.parse(raw) as CacheLine;
           if (typeof line.key === 'string' && typeof line.reply === 'string') {
-            cache.set(line.key, line.reply);
+            cache.set(line.key, pack(parseVerdict(line.reply)));
             bump('judge/cache_loaded');
           } else bump('judge/cache_torn_lines');
         } catch {
@@ -219,8 +222,7 @@ export function createJudge(opts: JudgeOptions): Judge {
   }
   const inflight = new Map<string, Promise<JudgeVerdict>>();
 
-  function verdictFrom(reply: string, cached: boolean, attempts: number): JudgeVerdict {
-    const v = parseVerdict(reply);
+  function verdictFrom(v: ParsedVerdict, reply: string | null, cached: boolean, attempts: number): JudgeVerdict {
     const score: 0 | 1 = (opts.strict ? v.strictYes : v.yes) ? 1 : 0;
     return { score, ...v, reply, error: null, cached, attempts };
   }
@@ -306,9 +308,10 @@ export function createJudge(opts: JudgeOptions): Judge {
       let fault: AttemptError;
       try {
         const reply = await sem.run(() => attempt(body));
-        cache.set(key, reply);
+        const parsed = parseVerdict(reply);
+        cache.set(key, pack(parsed));
         writer?.write({ key, model: opts.model, reply } satisfies CacheLine);
-        const v = verdictFrom(reply, false, attempts);
+        const v = verdictFrom(parsed, reply, false, attempts);
         countVerdict(v);
         return v;
       } catch (err) {
@@ -335,7 +338,7 @@ export function createJudge(opts: JudgeOptions): Judge {
     const hit = cache.get(key);
     if (hit !== undefined) {
       bump('judge/cache_hits');
-      return verdictFrom(hit, true, 0);
+      return verdictFrom(unpack(hit), null, true, 0);
     }
     const running = inflight.get(key);
     if (running) {
