@@ -9,6 +9,34 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/fsx.ts';
 import { ChatTemplate, pickChatTemplate, type ChatMessage } from './chat-template.ts';
+import { QWEN_PRETOKENIZE_REGEX } from './bpe-trainer.ts';
+
+/** Default piece size for chunked encoding (the library slows down on very long strings). */
+export const ENCODE_CHUNK_CHARS = 16384;
+
+/**
+ * Whether `encode` may cut a text after a "\n" that is followed by a non-whitespace
+ * character and encode the pieces separately with identical ids. True for Qwen's split
+ * regex (no pre-token contains such a "\n" followed by more text: every alternative that
+ * matches "\n" ends at the newline run, and the one lookahead alternative, `\s+(?!\S)`,
+ * comes after `\s*[\r\n]+`, which always wins on a run ending in "\n"), no normalizer
+ * or NFC (which never composes across a newline), and added tokens without line breaks.
+ */
+function canChunk(tj: Record<string, unknown>): boolean {
+  const norm = tj['normalizer'] as { type?: string } | null | undefined;
+  if (norm && norm.type !== 'NFC') return false;
+  const pre = tj['pre_tokenizer'] as { type?: string; pretokenizers?: Record<string, unknown>[] } | null | undefined;
+  const list = pre?.type === 'Sequence' ? pre.pretokenizers ?? [] : [];
+  if (list.length !== 2) return false;
+  const [split, bl] = list as [Record<string, unknown>, Record<string, unknown>];
+  const pattern = split['pattern'] as { Regex?: string } | undefined;
+  if (split['type'] !== 'Split' || pattern?.Regex !== QWEN_PRETOKENIZE_REGEX || split['invert'] !== false) return false;
+  if (bl['type'] !== 'ByteLevel' || bl['use_regex'] !== false || bl['add_prefix_space'] !== false) return false;
+  const added = (tj['added_tokens'] as { content?: string }[] | undefined) ?? [];
+  return added.every((a) => typeof a.content === 'string' && !/[\r\n]/.test(a.content));
+}
+
+const WHITE = /\p{White_Space}/u;
 
 export interface TextTokenizer {
   /** = Hugging Face `tokenizer.encode(text, add_special_tokens=False)`. */
@@ -42,6 +70,7 @@ class HfTextTokenizer implements TextTokenizer {
 
   constructor(
     private readonly tok: Tokenizer,
+    private readonly chunkChars: number,
     config: Record<string, unknown>,
     templateText: string | null,
     private readonly templateSource: string,
@@ -62,7 +91,18 @@ class HfTextTokenizer implements TextTokenizer {
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.tok.encode(text, { add_special_tokens: false }).ids;
+    if (this.chunkChars <= 0 || text.length <= this.chunkChars) return this.tok.encode(text, { add_special_tokens: false }).ids;
+    const out: number[] = [];
+    let start = 0;
+    while (start < text.length) {
+      let end = text.length;
+      let i = text.indexOf('\n', start + this.chunkChars - 1);
+      while (i !== -1 && i + 1 < text.length && WHITE.test(text[i + 1] as string)) i = text.indexOf('\n', i + 1);
+      if (i !== -1 && i + 1 < text.length) end = i + 1;
+      for (const id of this.tok.encode(text.slice(start, end), { add_special_tokens: false }).ids) out.push(id);
+      start = end;
+    }
+    return out;
   }
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
@@ -91,6 +131,7 @@ export function tokenizerFromJson(
   source = 'tokenizer.json',
   extraEos: number[] = [],
   templateSource = 'tokenizer_config.json',
+  chunkChars = ENCODE_CHUNK_CHARS,
 ): TextTokenizer {
   // transformers now defaults clean_up_tokenization_spaces to false; the JS library to true.
   const config = { ...tokenizerConfig, clean_up_tokenization_spaces: tokenizerConfig['clean_up_tokenization_spaces'] ?? false };
@@ -101,7 +142,7 @@ export function tokenizerFromJson(
     throw new UserError(`${source}: cannot build the tokenizer: ${(err as Error).message}`);
   }
   const tpl = pickChatTemplate(tokenizerConfig['chat_template'], templateSource);
-  return new HfTextTokenizer(tok, config, tpl, templateSource, extraEos);
+  return new HfTextTokenizer(tok, canChunk(tokenizerJson as Record<string, unknown>) ? chunkChars : 0, config, tpl, templateSource, extraEos);
 }
 
 /** Loads `<dir>/tokenizer.json` (+ `tokenizer_config.json`, `chat_template.jinja`, `generation_config.json` eos ids). */

@@ -8,6 +8,7 @@ import {
   BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel, SPECIAL_TOKENS,
 } from '../../src/tokenizer/index.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 const TEXTS = [
   'Mary went to the kitchen. John moved to the garden.',
@@ -169,5 +170,26 @@ test('encode equals Hugging Face Rust tokenizers on the same tokenizer.json', ()
   for (const [text, ids] of RUST_GOLDEN) {
     assert.deepEqual(tok.encode(text), ids, JSON.stringify(text));
     assert.equal(tok.decode(ids), text);
+  }
+});
+
+test('chunked encoding of long texts gives the same ids as one pass', () => {
+  const pieces = ['\n', '\n\n', ' ', '  ', '\r\n', '\t', '.', '!\n', 'a', ' Mary', 'kitchen', '\u3000', '\u00a0', '1', '23', '<|im_end|>', '<think>', 'é', '\u0301', '🎉', "'s", '?'];
+  const rng = new Rng(11);
+  const gen = () => {
+    let text = '';
+    const n = 20 + rng.int(200);
+    for (let i = 0; i < n; i++) text += rng.pick(pieces);
+    return text;
+  };
+  // Trained on the same kind of text, so whitespace and newline runs have merges of their own.
+  const json = trainByteLevelBpe(Array.from({ length: 200 }, gen), { vocabSize: 600, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const whole = tokenizerFromJson(json, {}, 'x', [], 'y', 0);
+  for (const chunk of [1, 5, 17]) {
+    const chunked = tokenizerFromJson(json, {}, 'x', [], 'y', chunk);
+    for (let trial = 0; trial < 60; trial++) {
+      const text = gen();
+      assert.deepEqual(chunked.encode(text), whole.encode(text), JSON.stringify(text));
+    }
   }
 });
