@@ -201,7 +201,7 @@ export class QwenModel {
         activeTargets[i++] = targets[t]!;
       }
     }
-    const store = opts.keepTape ? new Float32Array((d.layers + 1) * T * d.hidden) : null;
+    const store = opts.keepTape ? this.takeBuffer((d.layers + 1) * T * d.hidden) : null;
     let bytes = store ? store.byteLength : 0;
     let extra = opts.keepTape ? opts.extraBudgetBytes ?? 0 : 0;
     let acts: (Workspace | null)[] | null = null;
@@ -209,14 +209,13 @@ export class QwenModel {
     const actBytes = Workspace.activationBytes(d, this.cfg.qkNorm, T, loraRank);
     for (let l = d.layers - 1; l >= 0 && actBytes <= extra; l--) {
       acts ??= new Array<Workspace | null>(d.layers).fill(null);
-      const w = new Workspace(d, this.cfg.qkNorm, false, loraRank);
-      w.ensure(T, true);
+      const w = this.takeActs(T, loraRank);
       acts[l] = w;
       extra -= actBytes;
       bytes += actBytes;
     }
     const V = d.vocab;
-    const keptLogits = opts.keepTape && nActive * V * 4 <= extra ? new Float32Array(nActive * V) : null;
+    const keptLogits = opts.keepTape && nActive * V * 4 <= extra ? this.takeBuffer(nActive * V) : null;
     if (keptLogits) bytes += keptLogits.byteLength;
     const xL = this.runLayers(ids, T, store, acts);
     this.finalNorm(xL, T);
@@ -251,7 +250,7 @@ export class QwenModel {
     const n = T * hid;
     let store = tape.checkpoints;
     if (!store) {
-      store = new Float32Array((d.layers + 1) * n);
+      store = this.takeBuffer((d.layers + 1) * n);
       this.runLayers(ids, T, store);
     }
     const ws = this.ensure(T);
@@ -310,6 +309,51 @@ export class QwenModel {
       }
     }
     if (g) this.k.embeddingBackward(dX, ids, g.embed, hid);
+    // The tape is consumed (its logits were overwritten by their gradient): recycle its buffers.
+    this.giveBuffer(store);
+    if (tape.logits) this.giveBuffer(tape.logits);
+    for (const a of tape.layerActs ?? []) if (a) this.giveActs(T, a);
+    tape.checkpoints = null;
+    tape.logits = null;
+    tape.layerActs = null;
+  }
+
+  /**
+   * Recycled tape buffers: steady-state training allocates nothing, so no fresh pages fault
+   * in every step (buffers are fully overwritten before they are read).
+   */
+  private readonly bufferPool = new Map<number, Float32Array[]>();
+  private readonly actsPool = new Map<string, Workspace[]>();
+
+  private takeBuffer(n: number): Float32Array {
+    return this.bufferPool.get(n)?.pop() ?? new Float32Array(n);
+  }
+
+  private giveBuffer(b: Float32Array): void {
+    const list = this.bufferPool.get(b.length) ?? [];
+    if (list.length < 4) list.push(b);
+    this.bufferPool.set(b.length, list);
+  }
+
+  private takeActs(T: number, loraRank: number): Workspace {
+    const w = this.actsPool.get(`${T}/${loraRank}`)?.pop();
+    if (w) return w;
+    const n = new Workspace(this.weights.dims, this.cfg.qkNorm, false, loraRank);
+    n.ensure(T, true);
+    return n;
+  }
+
+  private giveActs(T: number, w: Workspace): void {
+    const key = `${T}/${w.loraU.length > 0 ? w.loraU[0]!.length / w.capacity : 0}`;
+    const list = this.actsPool.get(key) ?? [];
+    if (list.length < this.weights.dims.layers) list.push(w);
+    this.actsPool.set(key, list);
+  }
+
+  /** Drops recycled buffers (e.g. after a phase with long sequences). */
+  releaseBuffers(): void {
+    this.bufferPool.clear();
+    this.actsPool.clear();
   }
 
   private sink = new Float32Array(0);

@@ -160,9 +160,6 @@ export class LocalPolicy implements Policy {
       const g = out.dLogprobs[i]!;
       if (g.length !== datum.inputTokens_T.length) throw new Error(`loss gradient ${i} has length ${g.length}, datum has ${datum.inputTokens_T.length}`);
       this.model.backwardSequence(tapes[i]!, g, out.dEntropy ? out.dEntropy[i]! : null);
-      tapes[i]!.checkpoints = null;
-      tapes[i]!.layerActs = null;
-      tapes[i]!.logits = null;
     });
     return { logprobs, entropy, loss: out.loss, metrics: out.metrics };
   }
