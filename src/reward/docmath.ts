@@ -175,10 +175,11 @@ function pyEqualsBool(p: PyValue, gold: boolean): boolean {
 
 /**
  * DocMath-Eval `get_acc(prediction, gt)` on extracted strings: normalise both, require a
- * numeric or bool gold, compare. Null prediction or any failure scores 0.
+ * numeric or bool gold, compare. A null or empty prediction scores 0 (QwenLong-L1 calls
+ * `get_acc` only `if item['pred']`; "the answer is ." extracts to ""), as does any failure.
  */
 export function docmathScore(prediction: string | null, gold: string | null, opts: CompareOptions = {}): 0 | 1 {
-  if (prediction === null || gold === null) return 0;
+  if (prediction === null || prediction === '' || gold === null) return 0;
   try {
     const p = docmathNormalize(prediction);
     const g = docmathNormalize(gold);

@@ -57,6 +57,13 @@ test('pyFloatRepr lays digits out like Python repr', () => {
   assert.equal(pyFloatRepr(-Infinity), '-inf');
 });
 
+test('an empty extracted prediction scores 0 even against a zero gold', () => {
+  assert.equal(extractDocmathAnswer('Therefore, the answer is .'), '');
+  assert.equal(docmathScore('', '0'), 0);
+  assert.equal(docmathScore('0', '0'), 1);
+  assert.equal(docmathScore(null, '0'), 0);
+});
+
 test('eval gold formatting quirk: str(1e-05) then extraction gives "1"', () => {
   const gold = extractDocmathAnswer(`Therefore, the answer is ${pyFloatRepr(1e-5)}.`);
   assert.equal(gold, '1');
