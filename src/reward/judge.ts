@@ -185,6 +185,7 @@ export function createJudge(opts: JudgeOptions): Judge {
   const baseMs = opts.backoffBaseMs ?? 1000;
   const maxMs = opts.backoffMaxMs ?? 64_000;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 120_000;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`judge concurrency must be an integer >= 1 (got ${concurrency})`);
   if (!(timeoutMs > 0)) throw new UserError(`judge timeoutMs must be > 0 (got ${timeoutMs})`);
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new UserError(`judge maxRetries must be an integer >= 0 (got ${maxRetries})`);
   const sem = new Semaphore(concurrency);

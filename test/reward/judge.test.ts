@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createJudge, parseVerdict, chatCompletionsUrl, parseRetryAfter, questionFromPrompt, type JudgeOptions } from '../../src/reward/index.ts';
@@ -214,4 +216,31 @@ test('a refused connection (nothing listening) is a counted error', async () => 
   assert.equal(v.score, null);
   assert.match(v.error ?? '', /connection failed: ECONNREFUSED/);
   assert.equal(j.counters()['judge/connection_errors'], 2);
+});
+
+test('kill -9 mid-run: every complete cache line is reused after restart', async () => {
+  const cachePath = join(dir, 'killed', 'judge-cache.jsonl');
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/judge-child.ts', import.meta.url)), server.url, cachePath], { stdio: 'ignore' });
+  // wait until the child has cached a few dozen verdicts, then kill it without warning
+  for (let waited = 0; ; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    const n = existsSync(cachePath) ? readFileSync(cachePath, 'utf8').split('\n').length - 1 : 0;
+    if (n >= 30) break;
+    assert.ok(waited < 30_000, 'the child never wrote its cache');
+  }
+  const exited = new Promise((r) => child.on('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  const complete = readFileSync(cachePath, 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
+  const j = createJudge(fast({ cachePath, model: 'kill-test' }));
+  assert.equal(j.counters()['judge/cache_loaded'], complete);
+  assert.ok((j.counters()['judge/cache_torn_lines'] ?? 0) <= 1);
+  const before = server.requests();
+  const again = await j.judgeMany(Array.from({ length: complete }, (_, i) => ({ problem: `item ${i}`, prediction: 'a', gold: i % 3 === 0 ? 'a' : 'b' })));
+  // the child ran 4 in flight, so the first `complete` items are not exactly the cached ones;
+  // every cached one is a hit, the few others are asked again, and every verdict is right
+  assert.equal((j.counters()['judge/cache_hits'] ?? 0) + (server.requests() - before), complete);
+  assert.ok((j.counters()['judge/cache_hits'] ?? 0) >= complete - 4);
+  assert.deepEqual(again.map((v) => v.score), Array.from({ length: complete }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+  j.close();
 });
