@@ -5,77 +5,79 @@
  * files back (unknown fields are skipped, as protobuf readers do).
  */
 
+const UTF8 = new TextEncoder();
+
 /** Wire types of the protobuf encoding. */
 export const WIRE = { varint: 0, i64: 1, len: 2, i32: 5 } as const;
 
-/** Appends protobuf fields to a growing byte list. */
-export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+const SCRATCH = new DataView(new ArrayBuffer(8));
 
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.size += bytes.length;
-  }
+/**
+ * Appends protobuf fields to a growing byte list. Bytes collect in a plain array and
+ * become one Uint8Array at the end: allocating a typed array per field would cost more
+ * than the encoding itself.
+ */
+export class ProtoWriter {
+  private readonly out: number[] = [];
 
   private key(field: number, wire: number): void {
-    this.varint(BigInt(field * 8 + wire));
+    this.varint(field * 8 + wire);
   }
 
-  private varint(v: bigint): void {
+  private varint(v: number | bigint): void {
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      // Fast path without BigInt for the usual small non-negative values.
+      let x = v;
+      while (x >= 0x80) {
+        this.out.push((x % 0x80) | 0x80);
+        x = Math.floor(x / 0x80);
+      }
+      this.out.push(x);
+      return;
+    }
     // int64 fields encode negative numbers as their 64-bit two's complement (10 bytes).
-    let x = BigInt.asUintN(64, v);
-    const out: number[] = [];
+    let x = BigInt.asUintN(64, BigInt(v));
     do {
       let b = Number(x & 0x7fn);
       x >>= 7n;
       if (x !== 0n) b |= 0x80;
-      out.push(b);
+      this.out.push(b);
     } while (x !== 0n);
-    this.push(Uint8Array.from(out));
   }
 
   int64(field: number, v: number | bigint): this {
     this.key(field, WIRE.varint);
-    this.varint(typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+    this.varint(typeof v === 'bigint' ? v : Math.trunc(v));
     return this;
   }
 
   double(field: number, v: number): this {
     this.key(field, WIRE.i64);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
-    this.push(b);
+    SCRATCH.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) this.out.push(SCRATCH.getUint8(i));
     return this;
   }
 
   float(field: number, v: number): this {
     this.key(field, WIRE.i32);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.push(b);
+    SCRATCH.setFloat32(0, v, true);
+    for (let i = 0; i < 4; i++) this.out.push(SCRATCH.getUint8(i));
     return this;
   }
 
   bytes(field: number, v: Uint8Array): this {
     this.key(field, WIRE.len);
-    this.varint(BigInt(v.length));
-    this.push(v);
+    this.varint(v.length);
+    for (let i = 0; i < v.length; i++) this.out.push(v[i] as number);
     return this;
   }
 
   string(field: number, v: string): this {
-    return this.bytes(field, new TextEncoder().encode(v));
+    return this.bytes(field, UTF8.encode(v));
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return Uint8Array.from(this.out);
   }
 }
 
