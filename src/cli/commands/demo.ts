@@ -1,26 +1,56 @@
 /**
- * `longrl demo`: the embedded default run. Until the recipe runner lands (issue 7) it
- * states what it will do.
+ * `longrl demo [--size tiny|full] [--out DIR] [--seed S] [--resume DIR] [--judge-url U
+ * --judge-model M]` = `longrl train recipes/demo.yaml` (or `recipes/demo-tiny.yaml` for
+ * `--size tiny`, the smoke-test scale): a small model from scratch, synthetic curriculum
+ * data, pretraining on plain documents, warm-up SFT on short documents, two RL stages of
+ * growing length with retrospective sampling and the hybrid reward (the judge only with
+ * --judge-url; rule-only otherwise, said plainly), and the table base / sft /
+ * sft-continued / rl-stage1 / rl-final at each length. Last line: `Run folder: PATH`.
  */
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { UserError } from '../../util/errors.ts';
+import { loadRecipe } from '../../train/config.ts';
+import { RecipeRun, defaultRunDir, recipeOfRun } from '../../train/recipe.ts';
+import { seedOverride } from './train.ts';
+
+interface DemoOpts {
+  size: string;
+  out?: string;
+  seed?: string;
+  resume?: string;
+  judgeUrl?: string;
+  judgeModel?: string;
+}
+
+/** Path of an embedded recipe (recipes/ at the package root). */
+export function embeddedRecipe(size: 'tiny' | 'full'): string {
+  return fileURLToPath(new URL(`../../../recipes/${size === 'tiny' ? 'demo-tiny' : 'demo'}.yaml`, import.meta.url));
+}
 
 export function register(program: Command): void {
   program
     .command('demo')
     .description('run the embedded recipe end to end on a tiny model (SFT, phased RL, eval)')
-    .option('--size <size>', 'tiny (smoke-test scale) or full', 'full')
-    .option('--out <dir>', 'run folder')
-    .option('--seed <n>', 'random seed', '1')
+    .option('--size <size>', 'tiny (smoke-test scale, about a minute) or full', 'full')
+    .option('--out <dir>', 'run folder (default runs/demo-<time>)')
+    .option('--seed <n>', 'random seed')
     .option('--resume <dir>', 'continue a run folder')
-    .action(() => {
-      process.stdout.write(
-        [
-          'longrl demo will: create a small Qwen model from scratch, synthesise long-context retrieval data,',
-          'run warm-up SFT on short documents, run two RL stages of growing length with retrospective',
-          'sampling and the hybrid reward, and evaluate base / SFT / SFT-continued / RL at each length.',
-          'The recipe runner is not in this build yet.',
-          '',
-        ].join('\n'),
-      );
+    .option('--judge-url <url>', 'OpenAI-compatible judge server for the hybrid reward (rule-only without it)')
+    .option('--judge-model <name>', 'judge model name')
+    .action(async (o: DemoOpts) => {
+      if (o.size !== 'tiny' && o.size !== 'full') throw new UserError(`--size must be tiny or full, got "${o.size}"`);
+      if ((o.judgeUrl === undefined) !== (o.judgeModel === undefined)) throw new UserError('--judge-url and --judge-model go together');
+      let run: RecipeRun;
+      if (o.resume !== undefined) {
+        run = new RecipeRun(recipeOfRun(o.resume), { runDir: o.resume, resume: true });
+      } else {
+        const sets = seedOverride(o.seed);
+        if (o.judgeUrl !== undefined) sets.push(`reward.judge={url: "${o.judgeUrl}", model: "${o.judgeModel}"}`);
+        const recipe = loadRecipe(embeddedRecipe(o.size), sets);
+        run = new RecipeRun(recipe, { runDir: o.out ?? defaultRunDir(o.size === 'tiny' ? 'demo-tiny' : 'demo') });
+      }
+      const res = await run.run();
+      process.stdout.write(`Run folder: ${res.runDir}\n`);
     });
 }

@@ -1,0 +1,516 @@
+/**
+ * The recipe runner behind `longrl train` and `longrl demo`: one run folder, phases in
+ * order, every phase resumable.
+ *
+ *   model (init or folder) → pretrain? → eval base → SFT → eval sft → RL stage 1 → eval
+ *   rl-stage1 → ... → RL stage K → eval rl-final → sft-continued (from the SFT
+ *   checkpoint, same warm-up data and optimizer settings, until it has used the model
+ *   FLOPs the RL stages used) → eval sft-continued → results.json → report.html
+ *
+ * Run folder (contracts §4): `config.yaml` (resolved recipe), `metrics.jsonl` + a
+ * TensorBoard event file, `checkpoints/` (CheckpointStore: policy state + `state.json`),
+ * `models/` (`init/` for a from-scratch model, `sft/` the SFT checkpoint the baseline
+ * starts from), `data/` (the synthetic records), `samples.jsonl` (a few rollouts per RL
+ * step), `results.json`, `report.html`/`report.png`.
+ *
+ * Metrics: one line per optimizer step (per RL step with its updates averaged when
+ * mini-batches > 1), `step` counting every logged step of the run (monotonic across
+ * phases, so a resume truncates by step alone), `phase`, `stage`, `phase_step`.
+ *
+ * Resume: the latest checkpoint holds the policy (weights, AdamW moments), the run state
+ * (phase, step counters, curriculum with sampler, difficulty and retrospective state,
+ * results so far, FLOP counters, judge-cache size). Batches and sampling seeds are pure
+ * functions of (seed, step), so the resumed run's metrics equal the uninterrupted run's,
+ * wall-clock fields aside. An evaluation interrupted midway is redone (deterministic).
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LocalPolicy } from '../policy/local.ts';
+import type { Policy } from '../policy/types.ts';
+import { buildPresetModel } from '../model/io/preset-model.ts';
+import { writeModelFolder } from '../model/folder.ts';
+import { readModelConfig } from '../model/config.ts';
+import { loadTokenizer, type TextTokenizer } from '../tokenizer/load.ts';
+import { synthTokenizerCorpus } from '../data/synth/corpus.ts';
+import { Curriculum, type CurriculumState } from '../curriculum/curriculum.ts';
+import { createJudge, type Judge } from '../reward/judge.ts';
+import { MetricsLog } from '../observe/metrics-log.ts';
+import { ProgressBar } from '../observe/progress.ts';
+import { formatStepSummary } from '../observe/step-summary.ts';
+import { formatResultsText } from '../observe/eval-table.ts';
+import { writeReport } from '../observe/report.ts';
+import type { ResultsRow } from '../observe/run-data.ts';
+import { UserError } from '../util/errors.ts';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
+import { CheckpointStore } from './checkpoint.ts';
+import { evalLengths, recipeToYaml, parseRecipeYaml, type Recipe } from './config.ts';
+import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
+import { evaluatePolicy, type EvalItem } from './evaluate.ts';
+import { flopModel, type FlopModel } from './flops.ts';
+import { pretrainDatums } from './pretrain.ts';
+import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
+import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
+import type { Datum } from '../policy/types.ts';
+
+export type PhaseName = 'pretrain' | 'eval-base' | 'sft' | 'eval-sft' | 'rl' | 'eval-rl-final' | 'sft-continued' | 'eval-sft-continued' | 'done';
+const PHASE_ORDER: PhaseName[] = ['pretrain', 'eval-base', 'sft', 'eval-sft', 'rl', 'eval-rl-final', 'sft-continued', 'eval-sft-continued', 'done'];
+
+/** Everything besides the policy that a checkpoint restores. */
+export interface RunState {
+  version: 1;
+  phase: PhaseName;
+  /** Optimizer steps done in the current supervised phase, or RL steps in the current stage. */
+  phaseStep: number;
+  /** Lines logged to metrics.jsonl (the last line's `step`). */
+  globalStep: number;
+  /** RL steps over all stages. */
+  rlStep: number;
+  curriculum: CurriculumState | null;
+  results: ResultsRow[];
+  evaluated: string[];
+  /** Counted model FLOPs of the RL stages and of the sft-continued baseline. */
+  rlFlops: number;
+  sftContFlops: number;
+  /** Wall seconds (reported beside FLOPs, never used for decisions). */
+  rlSeconds: number;
+  sftContSeconds: number;
+  /** Bytes of the judge cache at the checkpoint (its position; later entries are harmless cache hits). */
+  judgeCacheBytes: number;
+}
+
+export interface RunOptions {
+  /** Run folder (fresh) — or the folder to continue with `resume`. */
+  runDir: string;
+  resume?: boolean;
+  /** Folder relative paths in the recipe are resolved against. */
+  baseDir?: string;
+  /** Lines for the user (stdout). */
+  log?: (line: string) => void;
+  /** Progress bars' stream (default stderr). */
+  progressStream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Testing hook: stop (throw) after this many logged metrics lines. */
+  stopAfterLines?: number;
+}
+
+export interface RunResult {
+  runDir: string;
+  results: ResultsRow[];
+}
+
+function freshState(): RunState {
+  return {
+    version: 1, phase: 'pretrain', phaseStep: 0, globalStep: 0, rlStep: 0, curriculum: null, results: [], evaluated: [],
+    rlFlops: 0, sftContFlops: 0, rlSeconds: 0, sftContSeconds: 0, judgeCacheBytes: 0,
+  };
+}
+
+/** Writes a folder atomically: fill a temporary sibling, then rename over the target. */
+async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await fill(tmp);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+/** The recipe runner: see the module doc. */
+export class RecipeRun {
+  readonly runDir: string;
+  private state: RunState = freshState();
+  private policy!: LocalPolicy;
+  private tok!: TextTokenizer;
+  private data!: RunData;
+  private fm!: FlopModel;
+  private metrics!: MetricsLog;
+  private store!: CheckpointStore;
+  private judge: Judge | null = null;
+  private curriculum: Curriculum | null = null;
+  private stopIds: number[] = [];
+  private imEnd = 0;
+  private endOfText = 0;
+  private sftDatumsCache: Datum[] | null = null;
+  private readonly log: (line: string) => void;
+
+  constructor(readonly recipe: Recipe, readonly opts: RunOptions) {
+    this.runDir = resolve(opts.runDir);
+    this.log = opts.log ?? ((l) => process.stdout.write(`${l}\n`));
+  }
+
+  private bar(label: string, total: number, unit = 'it'): ProgressBar {
+    return new ProgressBar({ label, total, unit, ...(this.opts.progressStream ? { stream: this.opts.progressStream } : {}) });
+  }
+
+  /** Model folder the run starts from (created for `model.init`). */
+  private baseModelDir(): string {
+    const m = this.recipe.model;
+    if (m.path !== undefined) return resolve(this.opts.baseDir ?? process.cwd(), m.path);
+    const dir = join(this.runDir, 'models', 'init');
+    if (!existsSync(join(dir, 'config.json'))) {
+      const init = m.init!;
+      const folder = buildPresetModel(init.preset, { seed: init.seed, extraTexts: synthTokenizerCorpus() });
+      const tmp = `${dir}.tmp`;
+      rmSync(tmp, { recursive: true, force: true });
+      writeModelFolder(tmp, folder);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    }
+    return dir;
+  }
+
+  private async setup(): Promise<void> {
+    const r = this.recipe;
+    mkdirSync(this.runDir, { recursive: true });
+    if (!this.opts.resume) {
+      const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
+      if (existing.length > 0) throw new UserError(`${this.runDir} is not empty: continue it with --resume ${this.runDir}, or choose another --out`);
+      writeFileAtomic(join(this.runDir, 'config.yaml'), recipeToYaml(r));
+    }
+    const modelDir = this.baseModelDir();
+    this.tok = loadTokenizer(modelDir);
+    this.stopIds = [...new Set(this.tok.eosTokenIds)];
+    this.imEnd = this.tok.tokenToId('<|im_end|>') ?? (this.stopIds[0] as number);
+    this.endOfText = this.tok.tokenToId('<|endoftext|>') ?? this.imEnd;
+    this.fm = flopModel(readModelConfig(modelDir));
+    const synthBar = r.data.synth ? this.bar('synthesise data', synthRecordCount(r), 'rec') : null;
+    this.data = await prepareData(r, chatCounter(this.tok), { baseDir: this.opts.baseDir ?? process.cwd(), runDir: this.runDir, onRecord: () => synthBar?.tick() });
+    synthBar?.finish();
+    this.policy = LocalPolicy.fromFolder(modelDir, {
+      ...(r.policy.threads !== undefined ? { threads: r.policy.threads } : {}),
+      ...(r.policy.lora ? { lora: { rank: r.policy.lora.rank, alpha: r.policy.lora.alpha, ...(r.policy.lora.targetModules ? { targetModules: r.policy.lora.targetModules } : {}) } as never } : {}),
+    });
+    this.store = new CheckpointStore(this.runDir, r.checkpoint.keep);
+    const latest = this.opts.resume ? this.store.latest() : null;
+    if (latest) {
+      const dir = this.store.path(latest);
+      await this.policy.load(join(dir, 'policy'));
+      this.state = readJsonFile<RunState>(join(dir, 'state.json'));
+      this.metrics = new MetricsLog(this.runDir, { resume: { step: this.state.globalStep } });
+      this.log(`resumed ${this.runDir} at ${this.state.phase}, step ${this.state.globalStep}`);
+    } else {
+      this.metrics = new MetricsLog(this.runDir, this.opts.resume ? { resume: 'beginning' } : {});
+      if (this.opts.resume) this.log(`no checkpoint in ${this.runDir} yet: starting it over`);
+    }
+    this.truncateSamples();
+    const j = r.reward.judge;
+    if (j) {
+      const apiKey = j.apiKeyEnv !== undefined ? process.env[j.apiKeyEnv] : undefined;
+      this.judge = createJudge({
+        url: j.url, model: j.model, concurrency: j.concurrency, timeoutMs: j.timeoutS * 1000, compat: r.reward.compat,
+        cachePath: join(this.runDir, 'judge-cache.jsonl'), ...(apiKey !== undefined ? { apiKey } : {}),
+      });
+      this.log(`reward: hybrid (rule, then the judge ${j.model} at ${j.url} when the rule says < 1)`);
+    } else {
+      this.log('reward: rule-only (no judge configured; pass --judge-url/--judge-model or set reward.judge for the hybrid reward)');
+    }
+  }
+
+  /** Drops samples.jsonl lines written after the checkpoint. */
+  private truncateSamples(): void {
+    const p = join(this.runDir, 'samples.jsonl');
+    if (!existsSync(p)) return;
+    const keep = readFileSync(p, 'utf8').split('\n').filter((l) => {
+      if (l.trim() === '') return false;
+      try {
+        return (JSON.parse(l) as { step: number }).step <= this.state.globalStep;
+      } catch {
+        return false;
+      }
+    });
+    writeFileAtomic(p, keep.map((l) => `${l}\n`).join(''));
+  }
+
+  private async checkpoint(): Promise<void> {
+    this.metrics.flush();
+    if (this.curriculum) this.state.curriculum = this.curriculum.state();
+    const cache = join(this.runDir, 'judge-cache.jsonl');
+    this.state.judgeCacheBytes = existsSync(cache) ? statSync(cache).size : 0;
+    const seq = Number(this.store.latest()?.step ?? 0) + 1;
+    await this.store.save(seq, async (dir) => {
+      await this.policy.save(join(dir, 'policy'));
+      writeJsonAtomic(join(dir, 'state.json'), this.state);
+    });
+  }
+
+  private logLine(input: Record<string, unknown> & { phase: 'pretrain' | 'sft' | 'rl'; stage?: number | null }): void {
+    this.state.globalStep++;
+    const line = this.metrics.log({ ...input, step: this.state.globalStep });
+    this.log(formatStepSummary(line));
+    if (this.opts.stopAfterLines !== undefined && this.metrics.lines >= this.opts.stopAfterLines) {
+      this.metrics.flush();
+      throw new StopForTest();
+    }
+  }
+
+  private async maybeCheckpoint(): Promise<void> {
+    if (this.state.phaseStep % this.recipe.checkpoint.every === 0) await this.checkpoint();
+  }
+
+  private async nextPhase(): Promise<void> {
+    const i = PHASE_ORDER.indexOf(this.state.phase);
+    this.state.phase = PHASE_ORDER[i + 1] as PhaseName;
+    this.state.phaseStep = 0;
+    await this.checkpoint();
+  }
+
+  // ---- evaluation ----
+
+  private evalItems(): EvalItem[] {
+    const lengths = evalLengths(this.recipe);
+    const per = this.recipe.eval.itemsPerLength;
+    const byLen = new Map<number, EvalItem[]>();
+    for (const r of this.data.test) {
+      const prompt = promptIds(this.tok, r);
+      // Report under the smallest eval length that holds the prompt (synthetic records are made at those budgets).
+      const L = lengths.find((l) => prompt.length <= l);
+      if (L === undefined) continue;
+      const list = byLen.get(L) ?? [];
+      if (list.length < per) list.push({ record: r, prompt, length: L });
+      byLen.set(L, list);
+    }
+    return lengths.flatMap((L) => byLen.get(L) ?? []);
+  }
+
+  private evalMaxTokens(): number {
+    const st = this.recipe.rl.stages;
+    return this.recipe.eval.maxTokens ?? (st[st.length - 1]!.maxOutputTokens);
+  }
+
+  private wants(model: string): boolean {
+    const m = this.recipe.eval.models;
+    if (/^rl-stage\d+$/.test(model)) return m.includes('rl-stages');
+    return m.includes(model as never);
+  }
+
+  private async evaluate(model: string, policy: Policy = this.policy): Promise<void> {
+    if (this.state.evaluated.includes(model) || !this.wants(model)) return;
+    const items = this.evalItems();
+    const e = this.recipe.eval;
+    const bar = this.bar(`eval ${model}`, items.length, 'item');
+    const t0 = performance.now();
+    const { rows, scores } = await evaluatePolicy(model, policy, items, {
+      temperature: e.temperature, topP: e.topP, maxTokens: this.evalMaxTokens(), batchPrompts: e.batchPrompts,
+      stopTokenIds: this.stopIds, seed: this.recipe.seed, decode: (ids) => this.tok.decode(ids), compat: this.recipe.reward.compat,
+      perTask: e.perTask, onProgress: (d) => bar.set(d),
+    });
+    bar.finish();
+    const mixed = rows.filter((x) => x.task === undefined).map((x) => `${x.length}: ${x.accuracy.toFixed(1)}%`).join('  ');
+    this.log(`eval ${model} (${((performance.now() - t0) / 1000).toFixed(1)}s): ${mixed}`);
+    const samplesDir = join(this.runDir, 'eval');
+    mkdirSync(samplesDir, { recursive: true });
+    writeFileAtomic(join(samplesDir, `${model}.jsonl`), scores.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    this.state.results = [...this.state.results.filter((x) => x.model !== model), ...rows];
+    this.state.evaluated.push(model);
+    writeJsonAtomic(join(this.runDir, 'results.json'), this.state.results);
+  }
+
+  // ---- supervised phases ----
+
+  private sftDatums(): Datum[] {
+    this.sftDatumsCache ??= this.data.sft.map((r) => responseDatum(promptIds(this.tok, r), responseIds(this.tok, r, this.imEnd)));
+    return this.sftDatumsCache;
+  }
+
+  private sftSettings(): SupervisedSettings {
+    const s = this.recipe.sft!;
+    const total = sftTotalSteps(s, this.data.sft.length);
+    return {
+      batchSize: s.batchSize, weightDecay: s.weightDecay, gradClip: s.gradClip, seed: this.recipe.seed, label: 'sft',
+      schedule: { type: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, totalSteps: total, minLrRatio: s.minLrRatio },
+    };
+  }
+
+  private async runPretrain(): Promise<void> {
+    const p = this.recipe.pretrain;
+    if (!p) return;
+    const datums = pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+    const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), p.batchSize);
+    const s: SupervisedSettings = {
+      batchSize: p.batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: 'pretrain',
+      schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
+    };
+    const bar = this.bar('pretrain', p.steps, 'step');
+    bar.set(this.state.phaseStep);
+    while (this.state.phaseStep < p.steps) {
+      const t = performance.now();
+      const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
+      this.state.phaseStep++;
+      this.logLine({ phase: 'pretrain', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': (performance.now() - t) / 1000 });
+      bar.tick();
+      await this.maybeCheckpoint();
+    }
+    bar.finish();
+  }
+
+  private async runSft(): Promise<void> {
+    const cfg = this.recipe.sft;
+    if (!cfg) return;
+    const datums = this.sftDatums();
+    const held = this.data.sftHeldOut.map((r) => responseDatum(promptIds(this.tok, r), responseIds(this.tok, r, this.imEnd)));
+    const s = this.sftSettings();
+    const total = s.schedule.totalSteps as number;
+    const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), s.batchSize);
+    const bar = this.bar('sft', total, 'step');
+    bar.set(this.state.phaseStep);
+    while (this.state.phaseStep < total) {
+      const t = performance.now();
+      const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
+      this.state.phaseStep++;
+      const evalNow = held.length > 0 && ((cfg.evalEvery > 0 && this.state.phaseStep % cfg.evalEvery === 0) || this.state.phaseStep === total);
+      if (evalNow) m['eval/heldout_loss'] = await heldOutLoss(this.policy, held);
+      this.logLine({ phase: 'sft', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': (performance.now() - t) / 1000 });
+      bar.tick();
+      await this.maybeCheckpoint();
+    }
+    bar.finish();
+    // The SFT checkpoint the sft-continued baseline starts from (weights + optimizer).
+    await writeDirAtomic(join(this.runDir, 'models', 'sft'), (tmp) => this.policy.save(tmp));
+  }
+
+  /** SFT continued from the SFT checkpoint until it has used the RL stages' model FLOPs. */
+  private async runSftContinued(): Promise<void> {
+    const cfg = this.recipe.sft;
+    if (!cfg || !this.wants('sft-continued')) return;
+    const sftDir = join(this.runDir, 'models', 'sft');
+    if (this.state.phaseStep === 0) await this.policy.load(sftDir);
+    const datums = this.sftDatums();
+    const s = this.sftSettings();
+    // Continue the SFT step count (and so its data order and schedule); past the end of
+    // the schedule the learning rate stays at the schedule's end value... which for a decayed
+    // schedule starves the baseline, so it continues at the peak rate instead (documented).
+    const cont: SupervisedSettings = { ...s, schedule: { type: 'constant', lr: cfg.lr } };
+    const offset = s.schedule.totalSteps as number;
+    const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), s.batchSize);
+    const budget = this.state.rlFlops;
+    const bar = this.bar('sft-continued (FLOPs %)', 100, '%');
+    while (this.state.sftContFlops < budget) {
+      const t = performance.now();
+      const m = await supervisedStep(this.policy, datums, buckets, offset + this.state.phaseStep, cont, this.fm);
+      this.state.phaseStep++;
+      this.state.sftContFlops += m['perf/flops'] as number;
+      const dt = (performance.now() - t) / 1000;
+      this.state.sftContSeconds += dt;
+      this.logLine({ phase: 'sft', stage: null, phase_step: offset + this.state.phaseStep, baseline: 'sft-continued', 'perf/flops_budget_used': this.state.sftContFlops / budget, ...m, 'time/step_s': dt });
+      bar.set(Math.min(100, Math.floor((100 * this.state.sftContFlops) / budget)));
+      await this.maybeCheckpoint();
+    }
+    bar.finish(`${this.state.phaseStep} steps, ${this.state.sftContSeconds.toFixed(0)}s (RL: ${this.state.rlSeconds.toFixed(0)}s)`);
+  }
+
+  // ---- RL ----
+
+  private buildCurriculum(): Curriculum {
+    const rl = this.recipe.rl;
+    const items = this.data.rl.map((r) => ({ id: r.id, length: promptIds(this.tok, r).length, ...(r.task !== undefined ? { task: r.task } : {}), data_source: r.data_source }));
+    const dynamic = rl.dynamicSampling.enabled ?? rl.algorithm === 'dapo';
+    return new Curriculum(
+      {
+        stages: rl.stages.map((s) => ({ maxInputTokens: s.maxInputTokens, maxOutputTokens: s.maxOutputTokens, ...(s.steps !== undefined ? { steps: s.steps } : { epochs: s.epochs as number }) })),
+        batchSize: dynamic ? (rl.dynamicSampling.genBatchPrompts ?? rl.promptsPerStep) : rl.promptsPerStep,
+        seed: this.recipe.seed,
+        retrospective: { mode: rl.retrospective.mode, weightCap: rl.retrospective.weightCap, ...(rl.retrospective.maxCarry !== undefined ? { maxCarry: rl.retrospective.maxCarry } : {}) },
+        ...(rl.taskBalance === 'even' ? { taskBalance: { mode: 'even' as const, key: 'task' as const } } : {}),
+      },
+      items,
+      this.state.curriculum ?? undefined,
+    );
+  }
+
+  private async runRl(): Promise<void> {
+    const rl = this.recipe.rl;
+    const cur = (this.curriculum = this.buildCurriculum());
+    const items = new Map<string, RlItem>();
+    for (const r of this.data.rl) items.set(r.id, { record: r, prompt: promptIds(this.tok, r) });
+    const ctx: RlContext = {
+      policy: this.policy, rl, curriculum: cur, items, judge: this.judge, compat: this.recipe.reward.compat,
+      decode: (ids) => this.tok.decode(ids), stopTokenIds: this.stopIds, seed: this.recipe.seed, fm: this.fm,
+    };
+    const K = rl.stages.length;
+    const samplesPath = join(this.runDir, 'samples.jsonl');
+    for (;;) {
+      const k = cur.stage;
+      const steps = cur.stageSteps();
+      if (this.state.phaseStep >= steps) {
+        if (k === K - 1) break;
+        await this.evaluate(`rl-stage${k + 1}`);
+        const carried = cur.advance();
+        this.log(`stage ${k + 2}/${K}: inputs ≤ ${rl.stages[k + 1]!.maxInputTokens} tokens, ${cur.pool().length - carried.length} records + ${carried.length} carried over (retrospective ${rl.retrospective.mode})`);
+        this.state.phaseStep = 0;
+        await this.checkpoint();
+        continue;
+      }
+      const bar = this.bar(`rl stage ${k + 1}/${K}`, steps, 'step');
+      bar.set(this.state.phaseStep);
+      while (this.state.phaseStep < steps) {
+        const st = rl.stages[k]!;
+        const out = await rlStep(ctx, this.state.rlStep, st.lr ?? rl.lr);
+        this.state.rlStep++;
+        this.state.phaseStep++;
+        this.state.rlFlops += out.flops;
+        this.state.rlSeconds += out.metrics['timing_s/step'] ?? 0;
+        const stepNo = this.state.globalStep + 1;
+        if (out.samples.length > 0) {
+          appendFileSync(samplesPath, out.samples.map((x) => `${JSON.stringify({ step: stepNo, stage: k + 1, ...x })}\n`).join(''));
+        }
+        this.logLine({ phase: 'rl', stage: k + 1, phase_step: this.state.rlStep, ...out.metrics, 'perf/total_flops': this.state.rlFlops, 'curriculum/carried': cur.state().carried.length });
+        bar.tick();
+        await this.maybeCheckpoint();
+      }
+      bar.finish();
+    }
+  }
+
+  /** Runs (or continues) the whole recipe. */
+  async run(): Promise<RunResult> {
+    await this.setup();
+    try {
+      while (this.state.phase !== 'done') {
+        const ph = this.state.phase;
+        if (ph === 'pretrain') await this.runPretrain();
+        else if (ph === 'eval-base') await this.evaluate('base');
+        else if (ph === 'sft') await this.runSft();
+        else if (ph === 'eval-sft') {
+          if (this.recipe.sft) await this.evaluate('sft');
+        } else if (ph === 'rl') await this.runRl();
+        else if (ph === 'eval-rl-final') await this.evaluate('rl-final');
+        else if (ph === 'sft-continued') await this.runSftContinued();
+        else if (ph === 'eval-sft-continued') {
+          if (this.recipe.sft) await this.evaluate('sft-continued');
+        }
+        await this.nextPhase();
+      }
+    } finally {
+      this.metrics.close();
+      this.judge?.close();
+    }
+    writeJsonAtomic(join(this.runDir, 'results.json'), this.state.results);
+    try {
+      await writeReport(this.runDir);
+    } catch (err) {
+      this.log(`report: could not write report.html: ${(err as Error).message}`);
+    }
+    await this.policy.exportHF(join(this.runDir, 'models', 'final'));
+    this.log('');
+    this.log(formatResultsText(this.state.results));
+    this.log(`compute: RL ${(this.state.rlFlops / 1e12).toFixed(3)} TFLOP in ${this.state.rlSeconds.toFixed(0)}s; sft-continued ${(this.state.sftContFlops / 1e12).toFixed(3)} TFLOP in ${this.state.sftContSeconds.toFixed(0)}s (wall times of this process; resumed parts excluded)`);
+    return { runDir: this.runDir, results: this.state.results };
+  }
+}
+
+/** Thrown by the `stopAfterLines` test hook. */
+export class StopForTest extends Error {
+  override readonly name = 'StopForTest';
+}
+
+/** The resolved recipe of an existing run folder (its config.yaml). */
+export function recipeOfRun(runDir: string): Recipe {
+  const p = join(runDir, 'config.yaml');
+  if (!existsSync(p)) throw new UserError(`${runDir} has no config.yaml: is it a longrl run folder?`);
+  return parseRecipeYaml(readFileSync(p, 'utf8'), p);
+}
+
+/** A default run folder name: runs/<name>-<UTC timestamp>. */
+export function defaultRunDir(name: string): string {
+  const ts = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return join('runs', `${name}-${ts}`);
+}
