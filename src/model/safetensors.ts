@@ -8,11 +8,11 @@
  * to byte 8 + N. In memory every tensor is float32; BF16 / F16 are converted on read and
  * on write (round to nearest even).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { UserError } from '../util/errors.ts';
-import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
+import { readJsonFile, writeJsonAtomic } from '../util/fsx.ts';
 import { bf16ToF32Loop, f16ToF32Loop, f32ToBf16Loop, f32ToF16Loop } from './io/dtype.ts';
 
 export type StDtype = 'F32' | 'BF16' | 'F16';
@@ -47,17 +47,47 @@ interface Entry {
   end: number;
 }
 
+/** An open safetensors file: positioned reads, so files above Node's 2 GiB readFileSync limit load too. */
+class StFile {
+  readonly size: number;
+  constructor(readonly fd: number, readonly path: string) {
+    this.size = fstatSync(fd).size;
+  }
+
+  read(into: Uint8Array, position: number): void {
+    let off = 0;
+    while (off < into.length) {
+      const n = readSync(this.fd, into, off, into.length - off, position + off);
+      if (n === 0) throw new UserError(`${this.path}: unexpected end of file at byte ${position + off}`);
+      off += n;
+    }
+  }
+}
+
+function openSt(path: string): StFile {
+  try {
+    return new StFile(openSync(path, 'r'), path);
+  } catch (err) {
+    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** Parses and validates the header; errors name the file. */
-function parseHeader(buf: Buffer, path: string): { entries: Map<string, Entry>; dataStart: number; metadata: Record<string, string> } {
-  if (buf.length < 8) throw new UserError(`${path}: not a safetensors file (${buf.length} bytes, shorter than the 8-byte header length)`);
-  const n = buf.readBigUInt64LE(0);
-  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(buf.length - 8)) {
-    throw new UserError(`${path}: safetensors header length ${n} is absurd for a file of ${buf.length} bytes (truncated or not a safetensors file)`);
+function parseHeader(f: StFile): { entries: Map<string, Entry>; dataStart: number; metadata: Record<string, string> } {
+  const path = f.path;
+  if (f.size < 8) throw new UserError(`${path}: not a safetensors file (${f.size} bytes, shorter than the 8-byte header length)`);
+  const lenBuf = Buffer.alloc(8);
+  f.read(lenBuf, 0);
+  const n = lenBuf.readBigUInt64LE(0);
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(f.size - 8)) {
+    throw new UserError(`${path}: safetensors header length ${n} is absurd for a file of ${f.size} bytes (truncated or not a safetensors file)`);
   }
   const headerLen = Number(n);
+  const headerBuf = Buffer.alloc(headerLen);
+  f.read(headerBuf, 8);
   let header: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', 8, 8 + headerLen));
+    header = JSON.parse(headerBuf.toString('utf8'));
   } catch (err) {
     throw new UserError(`${path}: safetensors header is not valid JSON: ${(err as Error).message}`);
   }
@@ -65,7 +95,7 @@ function parseHeader(buf: Buffer, path: string): { entries: Map<string, Entry>; 
     throw new UserError(`${path}: safetensors header must be a JSON object`);
   }
   const dataStart = 8 + headerLen;
-  const dataLen = buf.length - dataStart;
+  const dataLen = f.size - dataStart;
   const entries = new Map<string, Entry>();
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
@@ -99,46 +129,48 @@ function parseHeader(buf: Buffer, path: string): { entries: Map<string, Entry>; 
   return { entries, dataStart, metadata };
 }
 
-function decode(buf: Buffer, start: number, e: Entry): Float32Array {
+function decode(f: StFile, start: number, e: Entry): Float32Array {
   const count = numel(e.shape);
   const out = new Float32Array(count);
-  const bytes = buf.subarray(start + e.begin, start + e.end);
+  const pos = start + e.begin;
   if (e.dtype === 'F32') {
-    new Uint8Array(out.buffer).set(bytes);
+    f.read(new Uint8Array(out.buffer), pos);
   } else if (e.dtype === 'F64') {
     const tmp = new Float64Array(count);
-    new Uint8Array(tmp.buffer).set(bytes);
+    f.read(new Uint8Array(tmp.buffer), pos);
     for (let i = 0; i < count; i++) out[i] = tmp[i] as number;
   } else {
     const u16 = new Uint16Array(count);
-    new Uint8Array(u16.buffer).set(bytes);
+    f.read(new Uint8Array(u16.buffer), pos);
     if (e.dtype === 'BF16') bf16ToF32Loop(u16, out);
     else f16ToF32Loop(u16, out);
   }
   return out;
 }
 
-function readFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /** Reads every tensor of one safetensors file as float32 (BF16/F16/F64 converted). */
 export function readSafetensorsFile(path: string): Map<string, Tensor> {
-  const buf = readFile(path);
-  const { entries, dataStart } = parseHeader(buf, path);
-  const out = new Map<string, Tensor>();
-  for (const [name, e] of entries) out.set(name, { shape: e.shape, data: decode(buf, dataStart, e) });
-  return out;
+  const f = openSt(path);
+  try {
+    const { entries, dataStart } = parseHeader(f);
+    const out = new Map<string, Tensor>();
+    for (const [name, e] of entries) out.set(name, { shape: e.shape, data: decode(f, dataStart, e) });
+    return out;
+  } finally {
+    closeSync(f.fd);
+  }
 }
 
 /** The header of a safetensors file: dtype and shape per tensor, and `__metadata__`. */
 export function readSafetensorsHeader(path: string): { tensors: Map<string, { dtype: string; shape: number[] }>; metadata: Record<string, string> } {
-  const buf = readFile(path);
-  const { entries, metadata } = parseHeader(buf, path);
+  const f = openSt(path);
+  let parsed: ReturnType<typeof parseHeader>;
+  try {
+    parsed = parseHeader(f);
+  } finally {
+    closeSync(f.fd);
+  }
+  const { entries, metadata } = parsed;
   const tensors = new Map<string, { dtype: string; shape: number[] }>();
   for (const [name, e] of entries) tensors.set(name, { dtype: e.dtype, shape: e.shape });
   return { tensors, metadata };
@@ -199,11 +231,12 @@ function checkTensor(name: string, t: Tensor, path: string): void {
 }
 
 /**
- * The bytes of a safetensors file: tensors in name order, no gaps, header padded with
- * spaces to a multiple of 8 and `__metadata__.format = "pt"` (transformers refuses files
- * without a known format).
+ * The header bytes (length prefix included) and tensor order of a safetensors file:
+ * tensors in name order, no gaps, JSON padded with spaces to a multiple of 8 and
+ * `__metadata__.format = "pt"` (transformers refuses files without a known format).
+ * This is the byte layout Python's safetensors writes for one dtype.
  */
-export function encodeSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, metadata: Record<string, string> = {}, where = 'safetensors'): Buffer {
+function planSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, metadata: Record<string, string>, where: string): { head: Buffer; names: string[]; dataBytes: number } {
   const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = { __metadata__: { format: 'pt', ...metadata } };
   let offset = 0;
@@ -218,10 +251,18 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, 
   const rawLen = Buffer.byteLength(json, 'utf8');
   json += ' '.repeat((8 - (rawLen % 8)) % 8);
   const headerLen = Buffer.byteLength(json, 'utf8');
-  const out = Buffer.alloc(8 + headerLen + offset);
-  out.writeBigUInt64LE(BigInt(headerLen), 0);
-  out.write(json, 8, 'utf8');
-  let pos = 8 + headerLen;
+  const head = Buffer.alloc(8 + headerLen);
+  head.writeBigUInt64LE(BigInt(headerLen), 0);
+  head.write(json, 8, 'utf8');
+  return { head, names, dataBytes: offset };
+}
+
+/** The bytes of a safetensors file (in memory; `writeSafetensorsFile` streams instead). */
+export function encodeSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, metadata: Record<string, string> = {}, where = 'safetensors'): Buffer {
+  const { head, names, dataBytes } = planSafetensors(tensors, dtype, metadata, where);
+  const out = Buffer.alloc(head.length + dataBytes);
+  head.copy(out, 0);
+  let pos = head.length;
   for (const name of names) {
     const bytes = encode(tensors.get(name) as Tensor, dtype);
     out.set(bytes, pos);
@@ -230,9 +271,30 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, 
   return out;
 }
 
-/** Writes one safetensors file atomically. */
-export function writeSafetensorsFile(path: string, tensors: Map<string, Tensor>, dtype: StDtype, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, dtype, metadata, path));
+/**
+ * Writes one safetensors file atomically (temporary file, fsync, rename), one tensor at
+ * a time, so files larger than a Node Buffer can hold are fine.
+ */
+export function writeSafetensorsFile(path: string, tensors: Map<string, Tensor>, dtype: StDtype, metadata: Record<string, string> = {}): void {
+  const { head, names } = planSafetensors(tensors, dtype, metadata, path);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
+  const fd = openSync(tmp, 'w');
+  const put = (b: Uint8Array) => {
+    let o = 0;
+    while (o < b.length) o += writeSync(fd, b, o, b.length - o);
+  };
+  try {
+    put(head);
+    for (const name of names) put(encode(tensors.get(name) as Tensor, dtype));
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
 }
 
 /** Removes weight files a previous save left that the new save does not replace. */
