@@ -13,6 +13,7 @@ export const METRIC_ALIASES = {
   clipFraction: ['actor/pg_clipfrac', 'clip_ratio/high_mean', 'clip_fraction'],
   kl: ['actor/ppo_kl', 'actor/kl_loss', 'kl'],
   loss: ['loss', 'train/loss', 'actor/pg_loss'],
+  heldOutLoss: ['eval/heldout_loss', 'eval/loss', 'val/loss'],
   gradNorm: ['actor/grad_norm', 'grad_norm'],
   lr: ['actor/lr', 'lr'],
   throughput: ['perf/throughput', 'tokens_per_s'],

@@ -96,12 +96,33 @@ function chartOpts(title: string, opts: ReportOptions): ChartOptions {
   return o;
 }
 
+/**
+ * Lines of a phase split by their `baseline` field (e.g. the `sft-continued` baseline
+ * logged as phase sft), so each gets its own series.
+ */
+function byBaseline(lines: readonly MetricsLine[], phase: RunPhase): { name: string; lines: MetricsLine[] }[] {
+  const groups = new Map<string, MetricsLine[]>();
+  for (const l of lines) {
+    const b = l['baseline'];
+    const name = typeof b === 'string' && b !== '' ? b : phase;
+    let g = groups.get(name);
+    if (!g) groups.set(name, (g = []));
+    g.push(l);
+  }
+  return [...groups].map(([name, ls]) => ({ name, lines: ls }));
+}
+
+/** Training loss per pretrain/sft phase (one series per baseline), with held-out loss. */
 function lossPanels(metrics: readonly MetricsLine[]): ChartPanel[] {
   const panels: ChartPanel[] = [];
   for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = metrics.filter((l) => l.phase === phase);
     const k = keyFor(lines, 'loss');
-    if (k) panels.push({ title: `${phase} ${k}`, series: [{ name: phase, points: pointsOf(lines, k) }] });
+    if (!k) continue;
+    const series: ChartSeries[] = byBaseline(lines, phase).map((g) => ({ name: g.name, points: pointsOf(g.lines, k) }));
+    const hk = keyFor(lines, 'heldOutLoss');
+    if (hk) series.push({ name: `held-out (${hk})`, points: pointsOf(lines, hk) });
+    panels.push({ title: `${phase} ${k}`, series });
   }
   return panels;
 }
@@ -241,7 +262,7 @@ function lossSection(run: RunFolder, opts: ReportOptions): string {
   for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = run.metrics.filter((l) => l.phase === phase);
     const k = keyFor(lines, 'lr');
-    if (k) lrPanels.push({ title: `${phase} ${k}`, series: [{ name: phase, points: pointsOf(lines, k) }] });
+    if (k) lrPanels.push({ title: `${phase} ${k}`, series: byBaseline(lines, phase).map((g) => ({ name: g.name, points: pointsOf(g.lines, k) })) });
   }
   if (panels.length === 0) return section('sft', 'Warm-up SFT and pretraining', missing('No pretrain or sft steps with a loss in metrics.jsonl.'));
   const sft = run.metrics.filter((l) => l.phase !== 'rl');
@@ -364,7 +385,7 @@ export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: s
   }
   for (const phase of ['pretrain', 'sft'] as RunPhase[]) {
     const lines = run.metrics.filter((l) => l.phase === phase);
-    for (const role of ['loss', 'lr'] as MetricRole[]) {
+    for (const role of ['loss', 'lr', 'heldOutLoss'] as MetricRole[]) {
       const k = keyFor(lines, role);
       if (k) shown.add(k);
     }

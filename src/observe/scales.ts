@@ -60,7 +60,12 @@ export function formatTick(x: number, step: number): string {
   const a = Math.abs(x);
   if (a >= 1e6 && step >= 1e5) return `${trim((x / 1e6).toFixed(decimalsOf(step / 1e6)))}M`;
   if (a >= 1e4 && step >= 1e3) return `${trim((x / 1e3).toFixed(decimalsOf(step / 1e3)))}k`;
-  if (a !== 0 && step < 1e-4) return x.toExponential(1).replace('e+', 'e');
+  if (step < 1e-4) {
+    if (a === 0) return '0';
+    // Enough mantissa digits to tell neighbouring ticks apart (1.05e-4 vs 1.10e-4).
+    const digits = Math.max(0, Math.floor(Math.log10(a)) - Math.floor(Math.log10(step)));
+    return x.toExponential(Math.min(20, digits)).replace('e+', 'e');
+  }
   return x.toFixed(decimalsOf(step));
 }
 

@@ -23,6 +23,7 @@ test('nice axes: 1-2-5 steps, widened domains, flat and reversed ranges', () => 
   assert.equal(formatTick(0.30000000000000004, 0.1), '0.3');
   assert.equal(formatTick(15000, 5000), '15k');
   assert.equal(formatTick(2500000, 500000), '2.5M');
+  assert.deepEqual([1.1e-4, 1.05e-4, 1e-4, 9.5e-5, 0].map((x) => formatTick(x, 5e-6)), ['1.10e-4', '1.05e-4', '1.00e-4', '9.5e-5', '0']);
 });
 
 test('rolling mean: trailing window, gaps skipped', () => {

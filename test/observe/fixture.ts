@@ -30,7 +30,8 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
   const sft = opts.sftSteps ?? 20;
   for (let i = 0; i < sft; i++) {
     step++;
-    log.log({ step, phase: 'sft', loss: 3 * Math.exp(-i / 8) + 0.1 * rng.float(), lr: 1e-4, 'time/step_s': 0.2 });
+    const held = i % 5 === 4 ? { 'eval/heldout_loss': 3.2 * Math.exp(-i / 8) } : {};
+    log.log({ step, phase: 'sft', loss: 3 * Math.exp(-i / 8) + 0.1 * rng.float(), lr: 1e-4, ...held, 'time/step_s': 0.2 });
   }
   const per = opts.rlStepsPerStage ?? 40;
   for (const stage of [1, 2]) {
@@ -54,6 +55,11 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
         'timing_s/update_actor': 1.2,
       });
     }
+  }
+  // The sft-continued baseline: SFT steps logged after RL, marked by `baseline`.
+  for (let i = 0; i < 10; i++) {
+    step++;
+    log.log({ step, phase: 'sft', baseline: 'sft-continued', loss: 0.5 + 0.05 * rng.float(), lr: 1e-4 });
   }
   log.close();
   if (opts.results ?? true) writeFileSync(join(dir, 'results.json'), JSON.stringify(FIXTURE_RESULTS, null, 2));

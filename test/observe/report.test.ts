@@ -85,6 +85,11 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
       assert.ok(allTitles.includes(want), `missing chart ${want}; have ${allTitles.join(' | ')}`);
     }
 
+    // SFT loss: the warm-up, the sft-continued baseline and the held-out loss as series.
+    const sftPanel = trees.flatMap((t) => findAll(t, (e) => e.attrs['data-title'] === 'sft loss'))[0]!;
+    assert.deepEqual(findAll(sftPanel, (e) => e.attrs['class'] === 'raw').map((e) => e.attrs['data-series']), ['sft', 'sft-continued', 'held-out (eval/heldout_loss)']);
+    assert.ok(!allTitles.some((t) => t?.includes('eval/heldout_loss') && t !== 'sft loss'), 'held-out loss is not repeated among other metrics');
+
     // Evaluation table: header, recipe order, values with n, the best per length in bold.
     const evalHtml = html.slice(html.indexOf('<section id="eval">'), html.indexOf('</section>', html.indexOf('<section id="eval">')));
     assert.match(evalHtml, /<th>model<\/th><th>length 512<\/th><th>length 1024<\/th>/);
