@@ -225,3 +225,17 @@ test('prompt: SFT completion drops the <think> the chat template already opened'
   assert.equal(completionAfterPrompt('<|im_start|>assistant\n', trace), trace);
   assert.equal(completionAfterPrompt('<｜Assistant｜><think>\n', trace), 'Fact: a b.\n</think>\n\nTherefore, the answer is b.');
 });
+
+test('parquet: a verl file written by DuckDB (ZSTD, list<struct> prompt) loads as is', async () => {
+  const f = fileURLToPath(new URL('./fixtures/verl_duckdb.parquet', import.meta.url));
+  const got = await readRecords(f);
+  assert.deepEqual(got.map((r) => [r.id, r.data_source, r.split, r.answer, r.metadata?.['ability']]), [
+    ['verl_duckdb-0', 'docmath_v1', 'train', '25', 'doc-math'],
+    ['verl_duckdb-1', 'musique_v1', 'train', 'France', 'doc-qa'],
+    ['verl_duckdb-2', 'long_toc_choices_0_20000', 'train', 'D', 'doc-mc'],
+  ]);
+  assert.equal(got[0]?.document, 'Revenue rose from 40 to 50.\nCosts fell.');
+  assert.equal(got[0]?.question, 'By what percent did revenue rise?');
+  assert.equal(got[1]?.document, 'Über naïve 東京 text: Paris is in France.');
+  assert.equal(got[2]?.question, 'Which clause covers fire?\n\n(A) 1\n(B) 2\n(C) 3\n(D) 4');
+});
