@@ -5,7 +5,8 @@
  * of each list.
  */
 export const METRIC_ALIASES = {
-  reward: ['critic/rewards/mean', 'critic/score/mean', 'reward/mean', 'reward'],
+  // The outcome score before length shaping first: shaping penalties would hide progress.
+  reward: ['critic/score/mean', 'critic/rewards/mean', 'reward/mean', 'reward'],
   accuracy: ['critic/accuracy', 'reward/acc', 'reward/accuracy', 'train/accuracy', 'accuracy', 'acc'],
   responseLength: ['response_length/mean', 'completions/mean_length'],
   truncation: ['response_length/clip_ratio', 'completions/clipped_ratio'],

@@ -338,9 +338,9 @@ function samplesSection(run: RunFolder): string {
         ? `<dt>${esc(k)}</dt><dd><pre>${esc(cut)}</pre></dd>`
         : `<dt>${esc(k)}</dt><dd><code>${esc(cut)}</code></dd>`;
     });
-    return `<h3>Sample ${i + 1}</h3><dl>${fields.join('')}</dl>`;
+    return `<h3>Sample ${i + 1} of ${s.records.length}</h3><dl>${fields.join('')}</dl>`;
   });
-  return section('samples', 'Samples', `<p>First records of <code>${esc(s.file)}</code> (the newest samples file).</p>\n${cards.join('\n')}`);
+  return section('samples', 'Samples', `<p>The last ${s.records.length} records of <code>${esc(s.file)}</code>.</p>\n${cards.join('\n')}`);
 }
 
 function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): string {

@@ -3,7 +3,7 @@
  * folders: a missing or unreadable file becomes a note instead of an error, so a
  * report can be written while a run is still going or after it crashed.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { METRICS_FILE, type MetricsLine } from './metrics-log.ts';
@@ -39,7 +39,7 @@ export interface RunFolder {
   ablation: AblationRow[] | null;
   eventFiles: string[];
   checkpoints: string[];
-  /** The first records of the newest file in samples/ (JSONL), or null. */
+  /** The last records of samples.jsonl (or of the newest samples/*.jsonl), or null. */
   samples: { file: string; records: Record<string, unknown>[] } | null;
   /** Problems found while reading, each naming the file (and line). */
   notes: string[];
@@ -117,25 +117,50 @@ function readJsonNoted(path: string, name: string, notes: string[]): unknown {
   }
 }
 
-/** The first `max` JSON objects of the newest (last by name) .jsonl file under samples/. */
+/** Reads at most the last `bytes` of a file; a cut first line is dropped. */
+function readTail(path: string, bytes: number): string {
+  const size = statSync(path).size;
+  const start = Math.max(0, size - bytes);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    return start === 0 ? text : text.slice(text.indexOf('\n') + 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The last `max` complete JSON objects of the run's samples: `samples.jsonl` in the run
+ * folder, else the newest (last by name) `.jsonl` file under `samples/`. Only the end of
+ * the file is read, so a long run's samples file costs nothing to report on.
+ */
 export function readSamples(dir: string, max = 3): RunFolder['samples'] {
-  const sDir = join(dir, 'samples');
-  if (!existsSync(sDir) || !statSync(sDir).isDirectory()) return null;
-  const files = readdirSync(sDir).filter((n) => n.endsWith('.jsonl')).sort();
-  const last = files[files.length - 1];
-  if (last === undefined) return null;
+  let file: string | undefined;
+  if (existsSync(join(dir, 'samples.jsonl'))) file = 'samples.jsonl';
+  else {
+    const sDir = join(dir, 'samples');
+    if (existsSync(sDir) && statSync(sDir).isDirectory()) {
+      const last = readdirSync(sDir).filter((n) => n.endsWith('.jsonl')).sort().at(-1);
+      if (last !== undefined) file = `samples/${last}`;
+    }
+  }
+  if (file === undefined) return null;
   const records: Record<string, unknown>[] = [];
-  for (const raw of readFileSync(join(sDir, last), 'utf8').split('\n')) {
-    if (records.length >= max) break;
+  const lines = readTail(join(dir, file), 1 << 20).split('\n');
+  for (let i = lines.length - 1; i >= 0 && records.length < max; i--) {
+    const raw = lines[i] as string;
     if (raw.trim() === '') continue;
     try {
       const v = JSON.parse(raw) as unknown;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) records.push(v as Record<string, unknown>);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) records.unshift(v as Record<string, unknown>);
     } catch {
-      // a torn line of a file being written: skip it
+      // a torn last line of a file being written: skip it
     }
   }
-  return { file: `samples/${last}`, records };
+  return { file, records };
 }
 
 /** Loads a run folder; only a missing folder is an error. */

@@ -57,7 +57,7 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     mkdirSync(join(dir, 'samples'));
     writeFileSync(join(dir, 'samples', 'step-00000010.jsonl'), '{"old": true}\n');
     const long = 'x'.repeat(2000);
-    writeFileSync(join(dir, 'samples', 'step-00000020.jsonl'), `${JSON.stringify({ id: 'q1', response: `<think>a</think>\n${long}`, reward: 1 })}\n{"id":"q2","reward":0}\n{"id":"q3"}\n{"id":"q4"}\n`);
+    writeFileSync(join(dir, 'samples', 'step-00000020.jsonl'), `{"id":"q1"}\n{"id":"q2","reward":0}\n{"id":"q3"}\n${JSON.stringify({ id: 'q4', response: `<think>a</think>\n${long}`, reward: 1 })}\n{"id":"q5","resp`);
     const res = await writeReport(dir, { generatedAt: 'fixed' });
     assert.equal(res.html, join(dir, 'report.html'));
     const html = readFileSync(res.html, 'utf8');
@@ -104,13 +104,13 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     const total = sum('timing_s/gen') + sum('timing_s/reward') + sum('timing_s/update_actor');
     const share = ((100 * sum('timing_s/gen')) / total).toFixed(1);
     assert.match(html, new RegExp(`<td>sampling</td><td>[^<]+</td><td>${share.replace('.', '\\.')}%</td>`));
-    // Samples: the newest file, first 3 records, long text cut and escaped.
-    assert.match(html, /First records of <code>samples\/step-00000020\.jsonl<\/code>/);
-    assert.ok(!html.includes('"old"') && !html.includes('<dt>old</dt>'));
+    // Samples: the newest file, its last 3 complete records, long text cut and escaped.
+    assert.match(html, /The last 3 records of <code>samples\/step-00000020\.jsonl<\/code>/);
+    assert.ok(!html.includes('<dt>old</dt>') && !html.includes('q1') && !html.includes('q5'));
+    assert.match(html, /<dt>id<\/dt><dd><code>q2<\/code>/);
     assert.match(html, /<dt>response<\/dt><dd><pre>&lt;think&gt;a&lt;\/think&gt;/);
     assert.match(html, /\[… 917 characters …\]/);
-    assert.match(html, /Sample 3/);
-    assert.ok(!html.includes('Sample 4'));
+    assert.match(html, /Sample 3 of 3/);
     assert.match(html, /<nav>.*<a href="#samples">samples<\/a>/);
     // Per-stage summary row for stage 2 (steps 61-100 in the fixture).
     assert.match(html, /<tr><td>stage 2<\/td><td>61–100<\/td>/);
@@ -152,10 +152,12 @@ test('report on partial run folders: missing files and torn lines become notes',
       { variant: 'phased', length: 512, mean: 60, std: 1, seeds: 3, n: 40 },
       { variant: 'broken' },
     ]));
+    writeFileSync(join(dir, 'samples.jsonl'), '{"step":3,"response":"ok"}\n');
     const res = await writeReport(dir);
     const html = readFileSync(res.html, 'utf8');
     assert.match(html, /results\.json: row 0 is not/);
     assert.match(html, /ablation\.json: row 3 is not/);
+    assert.match(html, /The last 1 records of <code>samples\.jsonl<\/code>/);
     assert.match(html, /<th>variant<\/th><th>length 512<\/th><th>length 1024<\/th>/);
     assert.match(html, /<tr><td>phased<\/td><td><b>60\.0 ± 1\.0 <span class="n">\(3 seeds, n=40\)<\/span><\/b><\/td><td><b>41\.3 ± 2\.5 /);
     assert.match(html, /<tr><td>single-stage<\/td><td>–<\/td><td>30\.0 ± 4\.0 /);
