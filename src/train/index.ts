@@ -15,3 +15,4 @@ export { RecipeRun, recipeOfRun, defaultRunDir, StopForTest, type RunState, type
 export { chatCounter, promptIds, responseIds, prepareData, type RunData } from './data.ts';
 export { CheckpointStore, type LatestPointer } from './checkpoint.ts';
 export { applyOverride, applyOverrides } from './overrides.ts';
+export { rlLoop, type RlProblem, type RlLoopConfig, type RlLoopMetrics } from './rl_loop.ts';
