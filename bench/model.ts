@@ -5,21 +5,24 @@
  *
  * - `peak`: FP32 peak of this machine (the native addon's FMA loop, all threads);
  * - `stream`: a STREAM-like copy (Float32Array.set over 256 MiB, read + write bytes);
- * - `train`: one training step (forward + backward of one sequence of T tokens, masked
- *   cross-entropy on every position) at T = 2K, 8K, 16K, each in its own process so that
- *   `peak_rss_mb` is that shape's. Model FLOPs = 6·N·T (N = all parameters: tied embedding
- *   counted once, as the LM head) + causal attention 6·T²·D·H·layers / 2... i.e. per layer
- *   forward 4·T²·D·H / 2 (computed half) and backward twice that: 3 · 2·T²·D·H. Recomputation
- *   (activation checkpointing) is not counted;
+ * - `train`: one training step (forward + backward of one sequence of T tokens, loss on every
+ *   position) at T = 2K, 8K, 16K, each in its own process so that `peak_rss_mb` is that
+ *   shape's. Model FLOPs = 6·N·T (N = all parameters; the tied embedding counted once, as the
+ *   LM head) + attention 6·T²·D·H·layers (causal: the computed half of 4·T²·D·H forward, and
+ *   backward twice the forward). Recomputation (activation checkpointing) is not counted.
+ *   `pct_peak` uses the wall-clock peak of the same run;
  * - `decode`: tokens/s at 2K context for one sequence and for a group of 8 sharing the
  *   prompt, with the bytes per step (weights + KV read) as GB/s and `pct_bandwidth` against
  *   the copy; also on a model several times larger than L3 (`decode-large`) where weight
  *   traffic really comes from memory;
  * - peers (best effort, skipped with a message): PyTorch (Debian python3-torch, OpenBLAS,
- *   tcmalloc, settings per contracts §6) via bench/peers/torch_model.py.
+ *   tcmalloc, settings per contracts §6) via bench/peers/torch_model.py for training and
+ *   decode (`vs_torch`); llama.cpp via node-llama-cpp (bench/peers/llama-decode.mjs) for
+ *   decode (`vs_peer`). `--quick`: T=2K and the reference decode only; `--no-llama`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getKernels } from '../src/engine/index.ts';
 import type { NativeKernels } from '../src/engine/native.ts';
@@ -170,6 +173,48 @@ function torchPeer(args: string[]): Record<string, number | string> | null {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
 }
 
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * The llama.cpp peer: node-llama-cpp 3.21.1 (prebuilt linux-x64 binary, no download outside
+ * the registry: NODE_LLAMA_CPP_SKIP_DOWNLOAD=true, optional GPU packages omitted), installed on
+ * first use into .longrl-cache/peers-llama (git-ignored), on the GGUF export (F16) of the
+ * `bench` preset made by `longrl init-model` + `longrl export`.
+ */
+function llamaPeer(ctx: number, n: number, steps: number): Record<string, number> | null {
+  const cache = join(repoRoot, '.longrl-cache');
+  const modules = join(cache, 'peers-llama', 'node_modules');
+  if (!existsSync(join(modules, 'node-llama-cpp'))) {
+    mkdirSync(join(cache, 'peers-llama'), { recursive: true });
+    writeFileSync(join(cache, 'peers-llama', 'package.json'), '{"name":"longrl-llama-peer","private":true}\n');
+    process.stderr.write('installing node-llama-cpp 3.21.1 for the llama.cpp peer (first use)...\n');
+    const r = spawnSync('npm', ['install', '--no-save', '--omit=optional', '--no-audit', '--no-fund', 'node-llama-cpp@3.21.1', '@node-llama-cpp/linux-x64@3.21.1'],
+      { cwd: join(cache, 'peers-llama'), encoding: 'utf8', env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' }, timeout: 900_000 });
+    if (r.status !== 0) {
+      process.stderr.write(`llama.cpp peer skipped: npm install failed: ${(r.stderr || '').slice(-300)}\n`);
+      return null;
+    }
+  }
+  const dir = join(cache, 'llama-bench');
+  const gguf = join(dir, 'bench.gguf');
+  if (!existsSync(gguf)) {
+    const bin = join(repoRoot, 'bin', 'longrl.js');
+    const a = spawnSync(process.execPath, [bin, 'init-model', '--preset', 'bench', '--out', join(dir, 'model')], { encoding: 'utf8' });
+    const b = a.status === 0 ? spawnSync(process.execPath, [bin, 'export', '--model', join(dir, 'model'), '--format', 'gguf', '--out', gguf], { encoding: 'utf8' }) : a;
+    if (b.status !== 0) {
+      process.stderr.write(`llama.cpp peer skipped: GGUF export failed: ${(b.stderr || '').slice(-300)}\n`);
+      return null;
+    }
+  }
+  const script = fileURLToPath(new URL('./peers/llama-decode.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, modules, gguf, String(ctx), String(n), String(steps)], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`llama.cpp peer failed: ${(r.stderr || '').slice(-300)}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   if (argv[0] === '--case') {
@@ -212,19 +257,23 @@ function main(): void {
     const steps = size === 'large' ? 16 : 64;
     const r = child(['--case', 'decode', size, '2048', '8', String(steps)]);
     if (!r) continue;
-    const peer = hasTorch && size === 'reference' ? torchPeer(['decode', '2048', '8']) : null;
+    const torch = hasTorch && size === 'reference' ? torchPeer(['decode', '2048', '8']) : null;
+    const llama = size === 'reference' && !argv.includes('--no-llama') ? llamaPeer(2048, 8, 64) : null;
     for (const n of [1, 8]) {
       const stepS = r[`step_s_${n}`]!;
       // A group reads the weights and the shared prompt KV once per step (own suffixes are tiny).
       const bytes = r.weight_bytes! + r.kv_bytes!;
       const gbs = bytes / stepS / 1e9;
       const tokS = r[`tok_s_${n}`]!;
-      const peerTok = peer ? Number(peer[`tok_s_${n}`]) : null;
+      const llamaTok = llama ? llama[`tok_s_${n}`] ?? null : null;
+      const torchTok = torch ? Number(torch[`tok_s_${n}`]) : null;
       emit({
         bench: label, shape: `ctx=2048,n=${n},${size}`, threads: r.threads, gflops: null, pct_peak: null,
         tokens_per_s: +tokS.toFixed(0), gb_s: +gbs.toFixed(2), pct_bandwidth: +((100 * gbs) / copy).toFixed(1),
         vs_one_stream: n > 1 ? +(tokS / r.tok_s_1!).toFixed(2) : null,
-        peer: peer ? `torch ${peer.backend ?? ''} threads=${peer.threads ?? ''}` : null, vs_peer: peerTok ? +(tokS / peerTok).toFixed(2) : null,
+        peer: llama ? 'llama.cpp (node-llama-cpp 3.21.1, 1 thread, f16 weights and cache, no flash attention)' : null,
+        peer_tokens_per_s: llamaTok ? +llamaTok.toFixed(0) : null, vs_peer: llamaTok ? +(tokS / llamaTok).toFixed(2) : null,
+        torch_tokens_per_s: torchTok ? +torchTok.toFixed(0) : null, vs_torch: torchTok ? +(tokS / torchTok).toFixed(2) : null,
       });
     }
   }
