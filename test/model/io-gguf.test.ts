@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { gguf } from '@huggingface/gguf';
 import { buildPresetModel, initModelFolder } from '../../src/model/io/preset-model.ts';
 import { writeGguf, ggufTensorName } from '../../src/model/gguf.ts';
@@ -13,7 +11,27 @@ import { readModelFolder } from '../../src/model/folder.ts';
 import { parseModelConfig, modelConfigToHF } from '../../src/model/config.ts';
 import type { Tensor } from '../../src/model/safetensors.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/longrl.js', import.meta.url));
+import { main } from '../../src/cli/main.ts';
+
+/** Runs the CLI in this process (no tsx start-up per call), capturing stdout and stderr. */
+async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  // Strings are the command's output; binary chunks are the test runner's own protocol (pass them on).
+  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
+    typeof c === 'string' ? (out.push(c), true) : (ow as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
+    typeof c === 'string' ? (err.push(c), true) : (ew as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
+  try {
+    const status = await main(args);
+    return { status, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
 
 test('HF → llama.cpp tensor names', () => {
   assert.equal(ggufTensorName('model.embed_tokens.weight'), 'token_embd.weight');
@@ -144,17 +162,17 @@ test('qwen3 GGUF: arch qwen3, q/k norms, untied output, head_dim keys, yarn scal
   rmSync(root, { recursive: true });
 });
 
-test('longrl export: gguf and safetensors (bf16, sharded)', () => {
+test('longrl export: gguf and safetensors (bf16, sharded)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'longrl-gguf-'));
   const src = join(root, 'm');
   initModelFolder(src, 'tiny', { seed: 4 });
-  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'export', '--model', src, ...args], { encoding: 'utf8' });
-  const a = run('--format', 'gguf', '--out', join(root, 'm.gguf'), '--dtype', 'f32');
+  const run = (...args: string[]) => runCli(['export', '--model', src, ...args]);
+  const a = await run('--format', 'gguf', '--out', join(root, 'm.gguf'), '--dtype', 'f32');
   assert.equal(a.status, 0, a.stderr);
   assert.equal(JSON.parse(a.stdout).tensors, 26);
   const m = readModelFolder(src);
   checkTensors(join(root, 'm.gguf'), m.weights, 0, true);
-  const b = run('--format', 'safetensors', '--out', join(root, 'hf'), '--dtype', 'bf16', '--max-shard-bytes', '100000');
+  const b = await run('--format', 'safetensors', '--out', join(root, 'hf'), '--dtype', 'bf16', '--max-shard-bytes', '100000');
   assert.equal(b.status, 0, b.stderr);
   const back = readModelFolder(join(root, 'hf'));
   assert.equal(back.config.torchDtype, 'bfloat16');
@@ -163,7 +181,7 @@ test('longrl export: gguf and safetensors (bf16, sharded)', () => {
     const u = back.weights.get(k)!;
     for (let i = 0; i < t.data.length; i++) assert.ok(Math.abs(u.data[i]! - t.data[i]!) <= Math.abs(t.data[i]!) * 2 ** -8, k);
   }
-  const bad = run('--format', 'onnx', '--out', join(root, 'x'));
+  const bad = await run('--format', 'onnx', '--out', join(root, 'x'));
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--format/);
   rmSync(root, { recursive: true });

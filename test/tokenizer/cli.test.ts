@@ -3,44 +3,61 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { initModelFolder } from '../../src/model/io/preset-model.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { main } from '../../src/cli/main.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/longrl.js', import.meta.url));
+/** Runs the CLI in this process (no tsx start-up per call), capturing stdout and stderr. */
+async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  // Strings are the command's output; binary chunks are the test runner's own protocol (pass them on).
+  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
+    typeof c === 'string' ? (out.push(c), true) : (ow as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
+    typeof c === 'string' ? (err.push(c), true) : (ew as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
+  try {
+    const status = await main(args);
+    return { status, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
 
-test('longrl tokenize: text, text file, messages (with and without generation prompt)', () => {
+test('longrl tokenize: text, text file, messages (with and without generation prompt)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'longrl-tokcli-'));
   const dir = join(root, 'm');
   initModelFolder(dir, 'tiny');
   const tok = loadTokenizer(dir);
-  const run = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, 'tokenize', '--tokenizer', dir, ...args], { encoding: 'utf8' });
+  const run = async (...args: string[]) => {
+    const r = await runCli(['tokenize', '--tokenizer', dir, ...args]);
     return { status: r.status, out: r.stdout.trim() ? JSON.parse(r.stdout.trim()) : null, err: r.stderr };
   };
-  const t = run('--text', 'Mary went to the kitchen. 求解');
+  const t = await run('--text', 'Mary went to the kitchen. 求解');
   assert.equal(t.status, 0, t.err);
   assert.deepEqual(t.out, { text: 'Mary went to the kitchen. 求解', ids: tok.encode('Mary went to the kitchen. 求解') });
   const f = join(root, 'doc.txt');
   writeFileSync(f, 'line one\nline two\n');
-  assert.deepEqual(run('--text-file', f).out, { text: 'line one\nline two\n', ids: tok.encode('line one\nline two\n') });
+  assert.deepEqual((await run('--text-file', f)).out, { text: 'line one\nline two\n', ids: tok.encode('line one\nline two\n') });
   const mf = join(root, 'm.json');
   writeFileSync(mf, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Where is Mary?' }]));
-  const withPrompt = run('--messages-file', mf).out;
+  const withPrompt = (await run('--messages-file', mf)).out;
   assert.equal(withPrompt.text, '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhere is Mary?<|im_end|>\n<|im_start|>assistant\n');
   assert.equal(withPrompt.ids[0], tok.tokenToId('<|im_start|>'));
   assert.deepEqual(withPrompt.ids, tok.encode(withPrompt.text));
-  const noPrompt = run('--messages-file', mf, '--no-generation-prompt').out;
+  const noPrompt = (await run('--messages-file', mf, '--no-generation-prompt')).out;
   assert.equal(noPrompt.text, '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhere is Mary?<|im_end|>\n');
-  const think = run('--messages-file', mf, '--enable-thinking', 'false').out;
+  const think = (await run('--messages-file', mf, '--enable-thinking', 'false')).out;
   assert.ok(think.text.endsWith('<|im_start|>assistant\n<think>\n\n</think>\n\n'));
   // Errors: exit 2 with a message naming the problem.
-  const none = run();
+  const none = await run();
   assert.equal(none.status, 2);
   assert.match(none.err, /exactly one of/);
   writeFileSync(mf, '[{"role": "user"}]');
-  const bad = run('--messages-file', mf);
+  const bad = await run('--messages-file', mf);
   assert.equal(bad.status, 2);
   assert.match(bad.err, /message 0/);
   rmSync(root, { recursive: true });
