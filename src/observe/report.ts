@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.ts';
 import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries, type VRule } from './charts.ts';
 import { pivotResults, compareModels, type EvalTable } from './eval-table.ts';
-import { isWallClockKey, type MetricsLine, type RunPhase } from './metrics-log.ts';
+import { PHASES, isWallClockKey, type MetricsLine, type RunPhase } from './metrics-log.ts';
 import { METRIC_ALIASES, TIMING_PARTS, type MetricRole } from './metric-names.ts';
 import { formatDuration } from './progress.ts';
 import { loadRun, type RunFolder } from './run-data.ts';
@@ -343,24 +343,31 @@ function samplesSection(run: RunFolder): string {
   return section('samples', 'Samples', `<p>The last ${s.records.length} records of <code>${esc(s.file)}</code>.</p>\n${cards.join('\n')}`);
 }
 
+/** Bookkeeping fields that are not worth a chart. */
+const NOT_CHARTED = new Set(['step', 'stage', 'time/unix', 'phase_step']);
+
 function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): string {
-  const keys = new Map<string, RunPhase>();
+  const keys = new Set<string>();
   for (const l of run.metrics) {
     for (const [k, v] of Object.entries(l)) {
-      if (k === 'step' || k === 'stage' || k === 'time/unix' || shown.has(k) || keys.has(k)) continue;
-      if (typeof v === 'number' && !isWallClockKey(k)) keys.set(k, l.phase);
+      if (NOT_CHARTED.has(k) || shown.has(k) || keys.has(k)) continue;
+      if (typeof v === 'number' && !isWallClockKey(k)) keys.add(k);
     }
   }
   if (keys.size === 0) return '';
-  const sorted = [...keys.keys()].sort();
-  const cap = 40;
+  const sorted = [...keys].sort();
+  const cap = 48;
   const panels: ChartPanel[] = sorted.slice(0, cap).map((k) => {
-    const lines = run.metrics.filter((l) => l.phase === keys.get(k));
-    return { title: `${keys.get(k)}: ${k}`, series: [{ name: k, points: pointsOf(lines, k) }] };
+    const series: ChartSeries[] = [];
+    for (const phase of PHASES) {
+      const lines = run.metrics.filter((l) => l.phase === phase && k in l);
+      for (const g of byBaseline(lines, phase)) series.push({ name: g.name, points: pointsOf(g.lines, k) });
+    }
+    return { title: k, series };
   });
   const more = sorted.length > cap ? missing(`${sorted.length - cap} more metrics not drawn: ${sorted.slice(cap).join(', ')}`) : '';
   const svg = chartSvg(panels, { xLabel: 'step', xInteger: true, width: 900, columns: 3, panelHeight: 180, ...(opts.smooth !== undefined ? { smooth: opts.smooth } : {}) });
-  return section('other', 'All other metrics', `<details><summary>${panels.length} charts</summary><figure>${svg}</figure>${more}</details>`);
+  return section('other', 'All other metrics', `<details><summary>${panels.length} charts (one series per phase)</summary><figure>${svg}</figure>${more}</details>`);
 }
 
 const CSS = `

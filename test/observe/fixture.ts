@@ -31,7 +31,7 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
   for (let i = 0; i < sft; i++) {
     step++;
     const held = i % 5 === 4 ? { 'eval/heldout_loss': 3.2 * Math.exp(-i / 8) } : {};
-    log.log({ step, phase: 'sft', loss: 3 * Math.exp(-i / 8) + 0.1 * rng.float(), lr: 1e-4, ...held, 'time/step_s': 0.2 });
+    log.log({ step, phase: 'sft', loss: 3 * Math.exp(-i / 8) + 0.1 * rng.float(), lr: 1e-4, ...held, 'train/tokens': 500 + i, 'time/step_s': 0.2 });
   }
   const per = opts.rlStepsPerStage ?? 40;
   for (const stage of [1, 2]) {
@@ -50,6 +50,7 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
         'actor/ppo_kl': 0.001 * rng.float(),
         'actor/grad_norm': i === 5 && stage === 2 ? Number.NaN : 1 + rng.float(),
         'curriculum/retro_carried': stage === 2 ? 4 : 0,
+        'train/tokens': 900 + i,
         'timing_s/gen': 2 + rng.float(),
         'timing_s/reward': 0.3,
         'timing_s/update_actor': 1.2,
@@ -59,7 +60,7 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
   // The sft-continued baseline: SFT steps logged after RL, marked by `baseline`.
   for (let i = 0; i < 10; i++) {
     step++;
-    log.log({ step, phase: 'sft', baseline: 'sft-continued', loss: 0.5 + 0.05 * rng.float(), lr: 1e-4 });
+    log.log({ step, phase: 'sft', baseline: 'sft-continued', loss: 0.5 + 0.05 * rng.float(), lr: 1e-4, 'train/tokens': 480 });
   }
   log.close();
   if (opts.results ?? true) writeFileSync(join(dir, 'results.json'), JSON.stringify(FIXTURE_RESULTS, null, 2));

@@ -81,9 +81,15 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
       assert.equal(findAll(p, (e) => e.attrs['class'] === 'vrule').length, 1);
     }
     const allTitles = trees.flatMap((t) => findAll(t, (e) => e.attrs['class'] === 'panel').map((e) => e.attrs['data-title']));
-    for (const want of ['Response length (response_length/mean)', 'Entropy (actor/entropy)', 'Clip fraction (actor/pg_clipfrac)', 'KL (actor/ppo_kl)', 'Seconds per step', 'sft loss', 'Accuracy by input length', 'rl: curriculum/retro_carried']) {
+    for (const want of ['Response length (response_length/mean)', 'Entropy (actor/entropy)', 'Clip fraction (actor/pg_clipfrac)', 'KL (actor/ppo_kl)', 'Seconds per step', 'sft loss', 'Accuracy by input length', 'curriculum/retro_carried']) {
       assert.ok(allTitles.includes(want), `missing chart ${want}; have ${allTitles.join(' | ')}`);
     }
+
+    // Other metrics: one panel per key, a series per phase that logs it.
+    const gn = trees.flatMap((t) => findAll(t, (e) => e.attrs['data-title'] === 'grad_norm'));
+    assert.equal(gn.length, 0, 'actor/grad_norm is an RL dynamics chart, not repeated');
+    const tokPanel = trees.flatMap((t) => findAll(t, (e) => e.attrs['data-title'] === 'train/tokens'))[0]!;
+    assert.deepEqual(findAll(tokPanel, (e) => e.attrs['class'] === 'raw').map((e) => e.attrs['data-series']), ['sft', 'sft-continued', 'rl']);
 
     // SFT loss: the warm-up, the sft-continued baseline and the held-out loss as series.
     const sftPanel = trees.flatMap((t) => findAll(t, (e) => e.attrs['data-title'] === 'sft loss'))[0]!;
