@@ -88,6 +88,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Progress bars' stream (default stderr). */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Stop once this phase is complete (`longrl pretrain` stops after `pretrain`). */
+  stopAfter?: PhaseName;
   /** Testing hook: stop (throw) after this many logged metrics lines. */
   stopAfterLines?: number;
 }
@@ -478,20 +480,24 @@ export class RecipeRun {
           if (this.recipe.sft) await this.evaluate('sft-continued');
         }
         await this.nextPhase();
+        if (this.opts.stopAfter === ph) break;
       }
     } finally {
       this.metrics.close();
       this.judge?.close();
     }
-    writeJsonAtomic(join(this.runDir, 'results.json'), this.state.results);
+    if (this.state.results.length > 0 || this.state.phase === 'done') writeJsonAtomic(join(this.runDir, 'results.json'), this.state.results);
     try {
       await writeReport(this.runDir);
     } catch (err) {
       this.log(`report: could not write report.html: ${(err as Error).message}`);
     }
     await this.policy.exportHF(join(this.runDir, 'models', 'final'));
-    this.log('');
-    this.log(formatResultsText(this.state.results));
+    this.log(`final model: ${join(this.runDir, 'models', 'final')}`);
+    if (this.state.results.length > 0) {
+      this.log('');
+      this.log(formatResultsText(this.state.results));
+    }
     this.log(`compute: RL ${(this.state.rlFlops / 1e12).toFixed(3)} TFLOP in ${this.state.rlSeconds.toFixed(0)}s; sft-continued ${(this.state.sftContFlops / 1e12).toFixed(3)} TFLOP in ${this.state.sftContSeconds.toFixed(0)}s (wall times of this process; resumed parts excluded)`);
     return { runDir: this.runDir, results: this.state.results };
   }

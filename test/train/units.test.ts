@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attentionFlops, flopModel, forwardFlops, sampleFlops, trainFlops } from '../../src/train/flops.ts';
+import { batchAt, lengthBuckets, responseDatum, sftTotalSteps } from '../../src/train/sft.ts';
+import { resultRows } from '../../src/train/evaluate.ts';
+import { getPreset, presetConfig } from '../../src/model/presets.ts';
+
+const tiny = presetConfig(getPreset('tiny'), { bosTokenId: 0, eosTokenIds: [1] });
+
+test('FLOP model of the tiny preset, worked by hand', () => {
+  const m = flopModel(tiny);
+  // per layer: q 64·64 + k,v 2·64·32 + o 64·64 + MLP 3·64·176 = 46080; ×2 layers + LM head 1024·64
+  assert.equal(m.n, 2 * 46080 + 1024 * 64);
+  assert.equal(attentionFlops(m, 0, 10), 2 * 2 * 64 * 10 * 9);
+  assert.equal(forwardFlops(m, 10), 2 * 157696 * 10 + 23040);
+  assert.equal(trainFlops(m, 10), 3 * forwardFlops(m, 10));
+  // One sampled response costs what a forward over prompt + response costs.
+  assert.equal(sampleFlops(m, 5, [3]), forwardFlops(m, 8));
+  // A group shares the prompt: G responses cost one prefill plus G decodes.
+  assert.equal(sampleFlops(m, 5, [3, 3]), 2 * forwardFlops(m, 8) - forwardFlops(m, 5));
+});
+
+test('responseDatum masks exactly the response targets', () => {
+  const d = responseDatum([10, 11, 12], [20, 21]);
+  assert.deepEqual([...d.inputTokens_T], [10, 11, 12, 20]);
+  assert.deepEqual([...d.targetTokens_T], [11, 12, 20, 21]);
+  assert.deepEqual([...d.mask_T], [0, 0, 1, 1]);
+  const doc = responseDatum([], [5, 6, 7]);
+  assert.deepEqual([...doc.mask_T], [1, 1]);
+});
+
+test('length buckets group similar lengths; batch order is a pure function of (seed, step)', () => {
+  const lengths = [50, 10, 40, 20, 30, 60, 15];
+  const b = lengthBuckets(lengths, 3);
+  assert.deepEqual(b, [[1, 6, 3], [4, 2, 0], [5]]);
+  const epoch0 = [0, 1, 2].map((s) => batchAt(b, s, 9, 'sft'));
+  assert.deepEqual([...epoch0].sort(), [...b].sort(), 'an epoch visits every bucket once');
+  assert.deepEqual(batchAt(b, 4, 9, 'sft'), batchAt(b, 4, 9, 'sft'));
+  assert.equal(sftTotalSteps({ epochs: 2, batchSize: 3 }, 7), 5);
+  assert.equal(sftTotalSteps({ steps: 11, batchSize: 3 }, 7), 11);
+});
+
+test('results rows: percent per length, per task when there are several', () => {
+  const rows = resultRows('sft', [
+    { id: 'a', length: 256, task: 'kv', score: 1, response: '' },
+    { id: 'b', length: 256, task: 'chain', score: 0, response: '' },
+    { id: 'c', length: 256, task: 'kv', score: 1, response: '' },
+    { id: 'd', length: 512, task: 'kv', score: 0, response: '' },
+  ]);
+  assert.deepEqual(rows, [
+    { model: 'sft', length: 256, accuracy: 66.67, n: 3 },
+    { model: 'sft', length: 256, accuracy: 0, n: 1, task: 'chain' },
+    { model: 'sft', length: 256, accuracy: 100, n: 2, task: 'kv' },
+    { model: 'sft', length: 512, accuracy: 0, n: 1 },
+  ]);
+});
