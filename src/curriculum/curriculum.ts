@@ -81,6 +81,12 @@ export class Curriculum {
     this.buckets = b.buckets;
     this.dropped = b.dropped;
     this.difficulty = new DifficultyTracker(state?.difficulty);
+    if (state && (state.version !== 1 || !(state.stage >= 0 && state.stage < this.stages.length))) {
+      throw new UserError(`curriculum state: stage ${state.stage} does not exist in a ${this.stages.length}-stage curriculum (was the recipe changed since the checkpoint?)`);
+    }
+    if (state) {
+      for (const c of state.carried) if (!this.byId.has(c.id)) throw new UserError(`curriculum state: carried record "${c.id}" is not in the data (was the data changed since the checkpoint?)`);
+    }
     this.stageIndex = state?.stage ?? 0;
     this.step = state?.step ?? 0;
     this.carried = state?.carried ?? [];

@@ -7,6 +7,10 @@
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 
+/**
+ * A stage. Extra keys are dropped here (a recipe's stage may carry more settings, which
+ * the recipe's own strict schema checks); `StageSchema.strict()` rejects them.
+ */
 export const StageSchema = z
   .object({
     /** Upper bound L_k of the stage's input length, in tokens (inclusive). */
@@ -17,8 +21,7 @@ export const StageSchema = z
     steps: z.number().int().positive().optional(),
     /** Passes over the stage's pool (exclusive with `steps`). */
     epochs: z.number().positive().optional(),
-  })
-  .strict();
+  });
 
 export type Stage = z.infer<typeof StageSchema>;
 

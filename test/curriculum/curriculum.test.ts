@@ -41,7 +41,8 @@ test('stages: bucketing at the boundaries (L_{k-1}, L_k]', () => {
 test('stages: validation names the stage and field', () => {
   assert.throws(() => validateStages([stages[1] as Stage, stages[0] as Stage]), (e: unknown) => e instanceof UserError && /\[1\]\.maxInputTokens/.test(e.message));
   assert.throws(() => validateStages([{ maxInputTokens: 5, maxOutputTokens: 5 }]), /exactly one of "steps" or "epochs"/);
-  assert.throws(() => validateStages([{ maxInputTokens: 5, maxOutputTokens: 5, steps: 1, extra: 1 } as Stage]), /stages\[0\]/);
+  assert.deepEqual(validateStages([{ maxInputTokens: 5, maxOutputTokens: 5, steps: 1, lr: 1 } as Stage]), [{ maxInputTokens: 5, maxOutputTokens: 5, steps: 1 }]);
+  assert.throws(() => validateStages([{ maxInputTokens: 5.5, maxOutputTokens: 5, steps: 1 }]), /stages\[0\]\.maxInputTokens/);
 });
 
 test('PoolSampler: each epoch is a permutation; resume from state continues identically', () => {
@@ -198,4 +199,8 @@ test('curriculum: epochs → steps; empty stage is a UserError', () => {
   const c = new Curriculum({ stages: [{ maxInputTokens: 512, maxOutputTokens: 8, epochs: 2 }], batchSize: 5, seed: 1 }, items());
   assert.equal(c.stageSteps(), Math.ceil((2 * 12) / 5));
   assert.throws(() => new Curriculum({ stages: [{ maxInputTokens: 50, maxOutputTokens: 8, steps: 1 }], batchSize: 5, seed: 1 }, items()), /no records with input length in \(0, 50\]/);
+  const two = new Curriculum({ stages, batchSize: 2, seed: 1 }, items());
+  two.nextBatch();
+  two.advance();
+  assert.throws(() => new Curriculum({ stages: [stages[0] as Stage], batchSize: 2, seed: 1 }, items(), two.state()), /stage 1 does not exist in a 1-stage curriculum/);
 });
