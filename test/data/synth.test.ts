@@ -64,7 +64,7 @@ test('synth: train and test share no entity', () => {
 
 test('synth: every trace earns reward 1 from the real rule reward; the answer is in the document', () => {
   for (const style of ['copy', 'verbose', 'empty'] as const) {
-    const { train } = synthDataset({ tasks: all, lengths: [300], count: 24, testCount: 0, seed: 5, params: { traceStyle: style } }, whitespaceCounter);
+    const { train } = synthDataset({ tasks: all, lengths: [300], count: 24, testCount: 0, seed: 5, params: { traceStyle: style, factStyle: style === 'verbose' ? 'sentence' : 'compact' } }, whitespaceCounter);
     for (const r of train) {
       const res = ruleReward({ dataSource: r.data_source, response: r.trace as string, groundTruth: goldAnswers(r) });
       assert.equal(res.score, 1, `${r.id} (${style}): ${JSON.stringify(res)}`);
