@@ -70,7 +70,7 @@ export interface TaskParams {
   values: number;
   /** Keys asked about (multiquery). */
   queries: number;
-  /** Options (choice), 2..8. */
+  /** Options (choice), 2..4. */
   choices: number;
   /** Relative position in [0, 1] of the (first) evidence fact; undefined = uniform at random. */
   depth: number | undefined;
@@ -193,7 +193,8 @@ function kv(rng: Rng, pool: EntityPool, p: TaskParams, task: 'kv' | 'niah'): Tas
 }
 
 function choice(rng: Rng, pool: EntityPool, p: TaskParams): TaskInstance {
-  need(p.choices >= 2 && p.choices <= CHOICE_LETTERS.length, `--choices must be in 2..${CHOICE_LETTERS.length}`);
+  // The reward's MC regex reads letters A-D only (qwenlong-recipe.md §4).
+  need(p.choices >= 2 && p.choices <= 4, '--choices must be in 2..4 (the multiple-choice reward reads A-D)');
   const nFacts = Math.max(factCount(rng, p), 1);
   const { target, value, facts, others } = kvLike(rng, pool, p, nFacts, p.nearMiss);
   // Wrong options are values present in the document first (so matching is needed), then fresh values.
