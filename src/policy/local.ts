@@ -47,6 +47,8 @@ export interface LocalPolicyOptions {
   maxBatchRows?: number;
   /** Token ids → text, for stop strings (default: the folder's tokenizer when present). */
   decode?: (ids: readonly number[]) => string;
+  /** A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to load; its rank/alpha/targets replace `lora`. */
+  adapterDir?: string;
 }
 
 const STATE_FILE = 'trainer_state.json';
@@ -61,7 +63,9 @@ export class LocalPolicy implements Policy {
   constructor(readonly weights: ModelWeights, readonly opts: LocalPolicyOptions & { sourceDir?: string } = {}) {
     this.k = getKernels();
     if (opts.threads !== undefined) this.k.setThreads(opts.threads);
-    const lora = opts.lora ? new LoraAdapters(weights.config, opts.lora) : null;
+    const lora = opts.adapterDir
+      ? LoraAdapters.loadPeft(weights.config, opts.adapterDir)
+      : opts.lora ? new LoraAdapters(weights.config, opts.lora) : null;
     this.model = new QwenModel(weights, lora, this.k);
   }
 
@@ -231,6 +235,18 @@ export class LocalPolicy implements Policy {
     this.optim.v.set(get('v'));
     grads.set(get('grad'));
     this.optim.step = state.step;
+  }
+
+  /**
+   * Merges the LoRA adapters into the base weights (W += alpha/r·B·A) and drops them: the
+   * policy then trains all weights. The optimizer state of the adapters is discarded.
+   */
+  mergeAdapters(): void {
+    const lora = this.model.lora;
+    if (!lora) return;
+    lora.mergeInto(this.weights, this.k);
+    this.model.lora = null;
+    this.optim = null;
   }
 
   /** HF model folder: config, safetensors (LoRA merged into a copy of the base), tokenizer files. */

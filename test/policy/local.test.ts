@@ -123,6 +123,14 @@ test('LoRA trains only adapters; the merged export equals the unmerged model', a
     }));
     assert.ok(err < 1e-5, `merged vs unmerged ${err}`);
     assert.ok(moved > 1e-3, 'adapters changed the model');
+    // The PEFT adapter folder loads back into a fresh policy, and merging in place agrees.
+    await p.save(join(out, 'ck'));
+    const reloaded = LocalPolicy.fromFolder(dir, { adapterDir: join(out, 'ck', 'adapter') });
+    assert.deepEqual((await reloaded.forward(data)).logprobs, unmerged.logprobs);
+    reloaded.mergeAdapters();
+    assert.equal(reloaded.model.lora, null);
+    const inPlace = await reloaded.forward(data);
+    inPlace.logprobs.forEach((lp, i) => lp.forEach((x, t) => assert.ok(Math.abs(x - m.logprobs[i]![t]!) < 1e-6)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
