@@ -239,3 +239,13 @@ test('parquet: a verl file written by DuckDB (ZSTD, list<struct> prompt) loads a
   assert.equal(got[1]?.document, 'Über naïve 東京 text: Paris is in France.');
   assert.equal(got[2]?.question, 'Which clause covers fire?\n\n(A) 1\n(B) 2\n(C) 3\n(D) 4');
 });
+
+test('json: an array of records reads with row numbers in errors', async () => {
+  const d = tmp();
+  const f = join(d, 'r.json');
+  writeFileSync(f, JSON.stringify([recs[0], { ...recs[1], data_source: 3 }]));
+  await assert.rejects(readRecords(f), /r\.json row 1: field "data_source"/);
+  writeRecords(f, recs);
+  assert.ok(readFileSync(f, 'utf8').startsWith('['));
+  assert.deepEqual(await readRecords(f), recs);
+});

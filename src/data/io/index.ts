@@ -3,6 +3,7 @@
  * records), LongBench layouts with `format: 'longbench'` (or a `MiniLongBench_*` name).
  */
 import { UserError } from '../../util/errors.ts';
+import { writeFileAtomic } from '../../util/fsx.ts';
 import type { DocQARecord, ReadOptions } from '../record.ts';
 import { readJsonlRecords, writeJsonlRecords } from './jsonl.ts';
 import { readLongBench } from './longbench.ts';
@@ -27,6 +28,7 @@ export async function readRecords(path: string, opts: ReadOptions & { format?: R
 export function writeRecords(path: string, records: readonly DocQARecord[]): void {
   const format = formatOf(path);
   if (format === 'parquet') writeVerlParquet(path, records);
+  else if (/\.json$/i.test(path)) writeFileAtomic(path, `${JSON.stringify(records, null, 1)}\n`);
   else if (format === 'jsonl') writeJsonlRecords(path, records);
   else throw new UserError(`${path}: longrl writes .jsonl or .parquet`);
 }

@@ -16,6 +16,20 @@ export function readJsonlRecords(path: string, opts: ReadOptions = {}): DocQARec
     throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
   }
   const out: DocQARecord[] = [];
+  // A .json file holding one array of records is read too (rows named by index).
+  if (/\.json$/i.test(path) && text.trimStart().startsWith('[')) {
+    let arr: unknown;
+    try {
+      arr = JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    (arr as unknown[]).forEach((v, i) => {
+      const r = acceptRecord(v, { file: path, row: i }, opts);
+      if (r) out.push(r);
+    });
+    return out;
+  }
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] as string).trim();
