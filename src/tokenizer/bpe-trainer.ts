@@ -26,6 +26,12 @@ export interface BpeTrainOptions {
   addedTokens?: string[];
   /** Split regex of the pre-tokenizer (Oniguruma syntax as in tokenizer.json); default Qwen's. */
   pretokenizeRegex?: string;
+  /**
+   * Texts whose words take precedence: their words count with a weight larger than all
+   * other text together, so every merge they need comes before any merge only `texts`
+   * need, and they become single tokens first (task vocabulary over the generic corpus).
+   */
+  priorityTexts?: string[];
 }
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
@@ -145,14 +151,24 @@ export function trainByteLevelBpe(texts: string[], opts: BpeTrainOptions): Recor
   if (!pre) throw new Error('pre-tokenizer missing');
 
   // Word frequencies (byte-level strings), special tokens cut out first.
-  const freq = new Map<string, number>();
   const splitter = addedList.length > 0 ? new RegExp(addedList.map(escapeRegExp).join('|'), 'g') : null;
-  for (const text of texts) {
-    const pieces = splitter ? text.split(splitter) : [text];
-    for (const piece of pieces) {
-      if (piece.length === 0) continue;
-      for (const w of pre(piece) as string[]) freq.set(w, (freq.get(w) ?? 0) + 1);
+  const countWords = (list: readonly string[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const text of list) {
+      const pieces = splitter ? text.split(splitter) : [text];
+      for (const piece of pieces) {
+        if (piece.length === 0) continue;
+        for (const w of pre(piece) as string[]) m.set(w, (m.get(w) ?? 0) + 1);
+      }
     }
+    return m;
+  };
+  const freq = countWords(texts);
+  if (opts.priorityTexts && opts.priorityTexts.length > 0) {
+    // Any pair of `texts` counts at most (total symbols of texts) times; the weight beats that.
+    let weight = 1;
+    for (const [w, f] of freq) weight += w.length * f;
+    for (const [w, f] of countWords(opts.priorityTexts)) freq.set(w, (freq.get(w) ?? 0) + f * weight);
   }
 
   const words: number[][] = [];

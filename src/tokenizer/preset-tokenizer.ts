@@ -53,13 +53,14 @@ export interface PresetTokenizer {
   tokenizerConfig: Record<string, unknown>;
 }
 
-/** Trains the preset tokenizer: built-in corpus + `extraTexts` (task text), `vocabSize` total. */
+/** Trains the preset tokenizer: `extraTexts` (task text) with priority, then the built-in corpus; `vocabSize` total. */
 export function buildChatTokenizer(opts: { vocabSize: number; extraTexts?: string[]; modelMaxLength?: number; seed?: number }): PresetTokenizer {
-  const texts = [...builtinCorpus({ seed: opts.seed ?? 0 }), ...(opts.extraTexts ?? [])];
-  const tokenizerJson = trainByteLevelBpe(texts, {
+  const tokenizerJson = trainByteLevelBpe(builtinCorpus({ seed: opts.seed ?? 0 }), {
     vocabSize: opts.vocabSize,
     specialTokens: SPECIAL_TOKENS,
     addedTokens: THINK_TOKENS,
+    // Task text first: its words become single tokens before the generic corpus gets merges.
+    ...(opts.extraTexts && opts.extraTexts.length > 0 ? { priorityTexts: opts.extraTexts } : {}),
   });
   return { tokenizerJson, tokenizerConfig: chatmlTokenizerConfig(tokenizerJson, opts.modelMaxLength ?? 32768) };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
   trainByteLevelBpe, tokenizerFromJson, loadTokenizer, buildChatTokenizer, CHATML_TEMPLATE, ChatTemplate,
-  BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel, SPECIAL_TOKENS,
+  BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel, SPECIAL_TOKENS, builtinCorpus,
 } from '../../src/tokenizer/index.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -192,4 +192,17 @@ test('chunked encoding of long texts gives the same ids as one pass', () => {
       assert.deepEqual(chunked.encode(text), whole.encode(text), JSON.stringify(text));
     }
   }
+});
+
+test('priority texts: their words become single tokens before the generic corpus gets merges', () => {
+  const generic = builtinCorpus();
+  const task = ['zorp blick quaxel', 'Vintrofax zorp', 'blick quaxel zorp mirrindale'];
+  const words = [' zorp', ' blick', ' quaxel', 'Vintrofax', ' mirrindale'];
+  const plain = tokenizerFromJson(trainByteLevelBpe([...generic, ...task], { vocabSize: 330, specialTokens: SPECIAL_TOKENS }));
+  assert.ok(words.some((w) => plain.encode(w).length > 1), 'without priority the budget goes to the generic corpus');
+  const json = trainByteLevelBpe(generic, { vocabSize: 330, specialTokens: SPECIAL_TOKENS, priorityTexts: task });
+  const tok = tokenizerFromJson(json);
+  for (const w of words) assert.equal(tok.encode(w).length, 1, w);
+  assert.equal(tok.vocabSize, 330, 'the rest of the budget still goes to the generic corpus');
+  for (const s of ['Mary went to the kitchen.', 'zorp\n\nblick 求解']) assert.equal(tok.decode(tok.encode(s)), s);
 });
