@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { middleTruncate, recordLengths, sidecarPath } from '../../src/data/lengths.ts';
@@ -67,6 +67,12 @@ test('cli: data synth → convert to parquet → back, identical; lengths per st
   const l = await cli(['data', 'lengths', '--data', a, '--stages', '128,256']);
   const summary = JSON.parse(l.out) as { stages: { records: number }[] };
   assert.deepEqual(summary.stages.map((s) => s.records), [4, 4]);
+  const diff = join(dir, 'diff.jsonl');
+  writeFileSync(diff, recs.slice(0, 3).map((r, i) => `${JSON.stringify({ id: r.id, mean_reward: i / 2, difficulty: null, rewards: [] })}\n`).join(''));
+  const kept = join(dir, 'kept.jsonl');
+  const fr = await cli(['data', 'filter', '--data', a, '--difficulties', diff, '--out', kept, '--max-reward', '0.5']);
+  assert.equal(fr.code, 0, fr.err);
+  assert.deepEqual((await readRecords(kept)).map((r) => r.id), [recs[0]!.id, recs[1]!.id]);
   const bad = await cli(['data', 'synth', '--tasks', 'kv', '--lengths', '10', '--count', '1', '--out', join(dir, 'x.jsonl')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /budget 10/);

@@ -7,6 +7,8 @@
  *   (and LongBench → either).
  * - `data lengths --data F --tokenizer DIR [--stages 512,2048]`: rendered-prompt token
  *   lengths, cached in `F.lengths.json`.
+ * - `data filter --data F --difficulties D --out G [--min-reward a --max-reward b]`: keep
+ *   records by mined mean reward (drop the always-solved, or the never-solved).
  * - `data corpus --out F.jsonl`: the synthetic vocabulary corpus (one JSON string a line)
  *   for training a tokenizer.
  */
@@ -21,6 +23,7 @@ import { recordLengths, tokenizerFingerprint, sidecarPath } from '../../data/len
 import { synthDataset } from '../../data/synth/generate.ts';
 import { synthTokenizerCorpus } from '../../data/synth/corpus.ts';
 import { isTaskName, TASKS, type TaskName, type TaskParams } from '../../data/synth/tasks.ts';
+import { readDifficultyRows } from '../../data/mine.ts';
 
 function intList(s: string, flag: string): number[] {
   const out = s.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
@@ -236,6 +239,33 @@ export function register(program: Command): void {
         summary['over_last'] = over;
       }
       process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+
+  data
+    .command('filter')
+    .description('keep records by mined mean reward (difficulty filtering, QwenLong-L1.5 §4.1)')
+    .requiredOption('--data <file>', 'records (.jsonl or .parquet)')
+    .requiredOption('--difficulties <file>', 'rows of longrl mine ({id, mean_reward, ...})')
+    .requiredOption('--out <file>', 'output .jsonl or .parquet')
+    .option('--min-reward <x>', 'keep mean reward ≥ x', '0')
+    .option('--max-reward <x>', 'keep mean reward ≤ x', '1')
+    .option('--keep-unmined', 'keep records that have no difficulty row (default: drop them)')
+    .option('--skip-invalid', 'skip invalid records and count them instead of stopping')
+    .action(async (o: { data: string; difficulties: string; out: string; minReward: string; maxReward: string; keepUnmined?: boolean; skipInvalid?: boolean }) => {
+      const lo = Number(o.minReward);
+      const hi = Number(o.maxReward);
+      if (!(lo >= 0 && hi <= 1 && lo <= hi)) throw new UserError(`--min-reward/--max-reward must satisfy 0 ≤ min ≤ max ≤ 1, got ${o.minReward}, ${o.maxReward}`);
+      const skipped = new SkipCounter();
+      const records = await readRecords(o.data, { skipInvalid: o.skipInvalid ?? false, skipped });
+      reportSkipped(skipped);
+      const mean = new Map(readDifficultyRows(o.difficulties).map((r) => [r.id, r.mean_reward]));
+      const kept = records.filter((r) => {
+        const m = mean.get(r.id);
+        return m === undefined ? Boolean(o.keepUnmined) : m >= lo && m <= hi;
+      });
+      writeRecords(o.out, kept);
+      const unmined = records.filter((r) => !mean.has(r.id)).length;
+      process.stdout.write(`${JSON.stringify({ records: records.length, kept: kept.length, unmined, out: o.out })}\n`);
     });
 
   data
