@@ -9,13 +9,14 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.ts';
-import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries, type VRule } from './charts.ts';
-import { pivotResults, compareModels, type EvalTable } from './eval-table.ts';
+import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries } from './charts.ts';
+import { CSS, fmt, missing, section, table } from './html.ts';
+import { byBaseline, keyFor, mean, numbers, perStage, pointsOf, stageName, stageRules, stagesOf } from './metric-series.ts';
+import { ablationSection, evalSection, samplesSection } from './report-tables.ts';
 import { PHASES, isWallClockKey, type MetricsLine, type RunPhase } from './metrics-log.ts';
 import { METRIC_ALIASES, TIMING_PARTS, type MetricRole } from './metric-names.ts';
 import { formatDuration } from './progress.ts';
 import { loadRun, type RunFolder } from './run-data.ts';
-import { formatMetric } from './step-summary.ts';
 import { esc } from './svg.ts';
 
 export interface ReportOptions {
@@ -23,51 +24,6 @@ export interface ReportOptions {
   generatedAt?: string;
   /** Rolling-mean window; default about 1/20 of the points. */
   smooth?: number;
-}
-
-/** The first alias of a role present (as a number) in any line. */
-function keyFor(lines: readonly MetricsLine[], role: MetricRole): string | undefined {
-  for (const k of METRIC_ALIASES[role]) if (lines.some((l) => typeof l[k] === 'number')) return k;
-  return undefined;
-}
-
-/** Points (step, value) of the lines that hold `key`; a null value (non-finite) is a gap. */
-function pointsOf(lines: readonly MetricsLine[], key: string): [number, number | null][] {
-  const out: [number, number | null][] = [];
-  for (const l of lines) {
-    if (!(key in l)) continue;
-    const v = l[key];
-    out.push([l.step, typeof v === 'number' ? v : null]);
-  }
-  return out;
-}
-
-function stagesOf(lines: readonly MetricsLine[]): (number | null)[] {
-  const seen: (number | null)[] = [];
-  for (const l of lines) if (!seen.includes(l.stage)) seen.push(l.stage);
-  return seen;
-}
-
-function stageName(s: number | null): string {
-  return s === null ? 'no stage' : `stage ${s}`;
-}
-
-/** A vertical rule where each stage after the first begins. */
-export function stageRules(lines: readonly MetricsLine[]): VRule[] {
-  const rules: VRule[] = [];
-  let prev: number | null | undefined;
-  for (const l of lines) {
-    if (prev !== undefined && l.stage !== prev) rules.push({ x: l.step, label: stageName(l.stage) });
-    prev = l.stage;
-  }
-  return rules;
-}
-
-/** One series per stage, so colours and rolling means do not cross a stage boundary. */
-function perStage(lines: readonly MetricsLine[], key: string): ChartSeries[] {
-  return stagesOf(lines)
-    .map((s) => ({ name: stageName(s), points: pointsOf(lines.filter((l) => l.stage === s), key) }))
-    .filter((s) => s.points.length > 0);
 }
 
 /** The main chart: reward and accuracy of the RL steps, per stage. */
@@ -96,22 +52,6 @@ function chartOpts(title: string, opts: ReportOptions): ChartOptions {
   return o;
 }
 
-/**
- * Lines of a phase split by their `baseline` field (e.g. the `sft-continued` baseline
- * logged as phase sft), so each gets its own series.
- */
-function byBaseline(lines: readonly MetricsLine[], phase: RunPhase): { name: string; lines: MetricsLine[] }[] {
-  const groups = new Map<string, MetricsLine[]>();
-  for (const l of lines) {
-    const b = l['baseline'];
-    const name = typeof b === 'string' && b !== '' ? b : phase;
-    let g = groups.get(name);
-    if (!g) groups.set(name, (g = []));
-    g.push(l);
-  }
-  return [...groups].map(([name, ls]) => ({ name, lines: ls }));
-}
-
 /** Training loss per pretrain/sft phase (one series per baseline), with held-out loss. */
 function lossPanels(metrics: readonly MetricsLine[]): ChartPanel[] {
   const panels: ChartPanel[] = [];
@@ -137,33 +77,6 @@ const DYNAMICS: { title: string; role: MetricRole }[] = [
   { title: 'Groups with zero reward std', role: 'zeroStdFraction' },
   { title: 'Throughput (tokens/s)', role: 'throughput' },
 ];
-
-function section(id: string, title: string, body: string): string {
-  return `<section id="${id}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
-}
-
-function missing(text: string): string {
-  return `<p class="missing">${esc(text)}</p>`;
-}
-
-function table(head: string[], rows: string[][], cls = ''): string {
-  const th = head.map((h) => `<th>${h}</th>`).join('');
-  const trs = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
-}
-
-function mean(xs: readonly number[]): number | undefined {
-  return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function fmt(x: number | undefined): string {
-  return x === undefined ? '–' : esc(formatMetric(x));
-}
-
-function numbers(lines: readonly MetricsLine[], key: string | undefined): number[] {
-  if (!key) return [];
-  return lines.map((l) => l[key]).filter((v): v is number => typeof v === 'number');
-}
 
 function overviewSection(run: RunFolder): string {
   const m = run.metrics;
@@ -265,82 +178,8 @@ function lossSection(run: RunFolder, opts: ReportOptions): string {
     if (k) lrPanels.push({ title: `${phase} ${k}`, series: byBaseline(lines, phase).map((g) => ({ name: g.name, points: pointsOf(g.lines, k) })) });
   }
   if (panels.length === 0) return section('sft', 'Warm-up SFT and pretraining', missing('No pretrain or sft steps with a loss in metrics.jsonl.'));
-  const sft = run.metrics.filter((l) => l.phase !== 'rl');
   const svg = chartSvg([...panels, ...lrPanels], { ...chartOpts('', opts), columns: 2 });
   return section('sft', 'Warm-up SFT and pretraining', `<figure>${svg}</figure>`);
-}
-
-function evalTableHtml(t: EvalTable, perTask: boolean): string {
-  const best = t.lengths.map((_, j) => Math.max(...t.rows.filter((r) => !perTask).map((r) => r.cells[j]?.accuracy ?? -Infinity)));
-  const head = [...(perTask ? ['task'] : []), 'model', ...t.lengths.map((L) => `length ${esc(String(L))}`)];
-  const rows = t.rows.map((r) => [
-    ...(perTask ? [esc(r.task ?? '')] : []),
-    esc(r.model),
-    ...r.cells.map((c, j) => {
-      if (!c) return '–';
-      const v = `${c.accuracy.toFixed(1)}`;
-      const cell = `${v} <span class="n">(n=${c.n})</span>`;
-      return !perTask && c.accuracy === best[j] ? `<b>${cell}</b>` : cell;
-    }),
-  ]);
-  return table(head, rows, 'eval');
-}
-
-function evalSection(run: RunFolder): string {
-  if (run.results === null) return section('eval', 'Evaluation', missing('No results.json (evaluation has not run yet).'));
-  if (run.results.length === 0) return section('eval', 'Evaluation', missing('results.json holds no rows.'));
-  const parts: string[] = ['<p>Accuracy in percent on held-out items (best per length in bold).</p>'];
-  const mixed = pivotResults(run.results, false);
-  if (mixed.rows.length > 0) parts.push(evalTableHtml(mixed, false));
-  if (mixed.lengths.length > 1) {
-    const series: ChartSeries[] = mixed.rows.map((r) => ({
-      name: r.model,
-      points: mixed.lengths.map((L, j) => [L, r.cells[j]?.accuracy ?? null] as [number, number | null]),
-    }));
-    series.sort((a, b) => compareModels(a.name, b.name));
-    parts.push(`<figure>${chartSvg([{ title: 'Accuracy by input length', series, yLabel: 'accuracy (%)' }], { xLabel: 'length (tokens)', width: 900, smooth: 1, columns: 1, markers: true, panelHeight: 280 })}</figure>`);
-  }
-  const tasks = pivotResults(run.results, true);
-  if (tasks.rows.length > 0) parts.push('<h3>Per task</h3>', evalTableHtml(tasks, true));
-  return section('eval', 'Evaluation', parts.join('\n'));
-}
-
-function ablationSection(run: RunFolder): string {
-  if (run.ablation === null) return '';
-  if (run.ablation.length === 0) return section('ablation', 'Ablation', missing('ablation.json holds no rows.'));
-  const lengths = [...new Set(run.ablation.map((r) => r.length))].sort((a, b) => a - b);
-  const variants = [...new Set(run.ablation.map((r) => r.variant))];
-  const best = lengths.map((L) => Math.max(...run.ablation!.filter((r) => r.length === L).map((r) => r.mean)));
-  const rows = variants.map((v) => [
-    esc(v),
-    ...lengths.map((L, j) => {
-      const r = run.ablation!.find((x) => x.variant === v && x.length === L);
-      if (!r) return '–';
-      const std = Number.isFinite(r.std) ? ` ± ${r.std.toFixed(1)}` : '';
-      const cell = `${r.mean.toFixed(1)}${std} <span class="n">(${r.seeds} seeds, n=${r.n})</span>`;
-      return r.mean === best[j] ? `<b>${cell}</b>` : cell;
-    }),
-  ]);
-  const body = '<p>Accuracy in percent, mean ± standard deviation over seeds (best per length in bold).</p>' +
-    table(['variant', ...lengths.map((L) => `length ${esc(String(L))}`)], rows, 'eval');
-  return section('ablation', 'Ablation', body);
-}
-
-function samplesSection(run: RunFolder): string {
-  const s = run.samples;
-  if (s === null) return '';
-  if (s.records.length === 0) return section('samples', 'Samples', missing(`${s.file} holds no complete records yet.`));
-  const cards = s.records.map((rec, i) => {
-    const fields = Object.entries(rec).map(([k, v]) => {
-      const text = typeof v === 'string' ? v : JSON.stringify(v);
-      const cut = text.length > 1200 ? `${text.slice(0, 600)}\n[… ${text.length - 1100} characters …]\n${text.slice(-500)}` : text;
-      return typeof v === 'string' && (v.length > 80 || v.includes('\n'))
-        ? `<dt>${esc(k)}</dt><dd><pre>${esc(cut)}</pre></dd>`
-        : `<dt>${esc(k)}</dt><dd><code>${esc(cut)}</code></dd>`;
-    });
-    return `<h3>Sample ${i + 1} of ${s.records.length}</h3><dl>${fields.join('')}</dl>`;
-  });
-  return section('samples', 'Samples', `<p>The last ${s.records.length} records of <code>${esc(s.file)}</code>.</p>\n${cards.join('\n')}`);
 }
 
 /** Bookkeeping fields that are not worth a chart. */
@@ -369,17 +208,6 @@ function otherSection(run: RunFolder, shown: Set<string>, opts: ReportOptions): 
   const svg = chartSvg(panels, { xLabel: 'step', xInteger: true, width: 900, columns: 3, panelHeight: 180, ...(opts.smooth !== undefined ? { smooth: opts.smooth } : {}) });
   return section('other', 'All other metrics', `<details><summary>${panels.length} charts (one series per phase)</summary><figure>${svg}</figure>${more}</details>`);
 }
-
-const CSS = `
-body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:24px auto;max-width:960px;color:#222;line-height:1.4}
-h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
-h3{font-size:15px}figure{margin:12px 0}svg{max-width:100%;height:auto}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}table.eval td:nth-child(2){text-align:left}
-.n{color:#888;font-size:11px}.missing{color:#a60;font-style:italic}.meta{color:#666;font-size:13px}
-pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px;border:1px solid #eee}code{font-size:12px}
-nav a{margin-right:12px;font-size:13px}dt{font-weight:bold;font-size:13px}dd{margin:2px 0 8px 16px}dd pre{margin:0}
-`;
 
 /** Builds the report page (pure given the run data); returns the HTML and the main chart. */
 export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: string; mainSvg: string } {

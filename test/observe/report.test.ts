@@ -102,7 +102,8 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     const order = ['base', 'sft', 'sft-continued', 'rl-stage1', 'rl-final'].map((m) => evalHtml.indexOf(`<td>${m}</td>`));
     assert.ok(order.every((x, i) => x >= 0 && (i === 0 || x > (order[i - 1] as number))), `model order ${order}`);
     assert.match(evalHtml, /<tr><td>rl-final<\/td><td><b>60\.0 <span class="n">\(n=40\)<\/span><\/b><\/td><td><b>47\.5 /);
-    assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>rl-final<\/td><td>52\.5 /);
+    assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>rl-final<\/td><td><b>52\.5 /);
+    assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>sft<\/td><td>20\.0 /);
 
     // Timing shares from an independent sum over the metrics file.
     const rl = readMetrics(join(dir, 'metrics.jsonl')).filter((l) => l.phase === 'rl');
