@@ -116,6 +116,7 @@ export const SftSchema = z.strictObject({
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   gradClip: z.number().min(0).default(1).describe('global gradient-norm clip; 0 = off'),
   evalEvery: int().min(0).default(50).describe('held-out loss every N steps (0 = only at the end)'),
+  continuedLr: z.enum(['peak', 'final']).default('peak').describe('learning rate of the sft-continued baseline, constant: the SFT peak lr (default: a decayed rate would starve the baseline) or the rate the SFT schedule ended at'),
 });
 
 const StageSchema = z

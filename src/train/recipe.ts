@@ -30,6 +30,7 @@ import type { Policy } from '../policy/types.ts';
 import { buildPresetModel } from '../model/io/preset-model.ts';
 import { writeModelFolder } from '../model/folder.ts';
 import { readModelConfig } from '../model/config.ts';
+import { learningRateAt } from '../model/schedule.ts';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/load.ts';
 import { synthTokenizerCorpus } from '../data/synth/corpus.ts';
 import { Curriculum, type CurriculumState } from '../curriculum/curriculum.ts';
@@ -377,11 +378,11 @@ export class RecipeRun {
     if (this.state.phaseStep === 0) await this.policy.load(sftDir);
     const datums = this.sftDatums();
     const s = this.sftSettings();
-    // Continue the SFT step count (and so its data order and schedule); past the end of
-    // the schedule the learning rate stays at the schedule's end value... which for a decayed
-    // schedule starves the baseline, so it continues at the peak rate instead (documented).
-    const cont: SupervisedSettings = { ...s, schedule: { type: 'constant', lr: cfg.lr } };
+    // Continue the SFT step count (so the data order goes on where SFT stopped) at a
+    // constant rate: the SFT peak (default) or the rate its schedule ended at.
     const offset = s.schedule.totalSteps as number;
+    const lr = cfg.continuedLr === 'peak' ? cfg.lr : learningRateAt(s.schedule, offset);
+    const cont: SupervisedSettings = { ...s, schedule: { type: 'constant', lr } };
     const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), s.batchSize);
     const budget = this.state.rlFlops;
     const bar = this.bar('sft-continued (FLOPs %)', 100, '%');
