@@ -126,3 +126,13 @@ test('synth: facts range per record; pretrain documents use both pools and no sp
   const docs = new Set(train.map((r) => r.document));
   assert.ok(pretrain.every((r) => !docs.has(r.document)));
 });
+
+test('synth: named streams of one split give different records with distinct ids', () => {
+  const spec = { task: 'kv' as const, split: 'train' as const, length: 150, index: 3, seed: 1 };
+  const a = synthRecord(spec, whitespaceCounter);
+  const b = synthRecord({ ...spec, stream: 'rl' }, whitespaceCounter);
+  assert.equal(a.id, 'synth-kv-train-150-3');
+  assert.equal(b.id, 'synth-kv-train-rl-150-3');
+  assert.notEqual(a.document, b.document);
+  assert.deepEqual(synthRecord({ ...spec, stream: 'rl' }, whitespaceCounter), b);
+});

@@ -71,6 +71,12 @@ export interface SynthRecordSpec {
   seed: number;
   params?: Partial<TaskParams>;
   pool?: EntityPool;
+  /**
+   * Names an independent stream of records (e.g. `sft`, `rl`): records of one split,
+   * length and index but different streams differ. Without it, (task, split, length,
+   * index) alone decide the record, so two uses of the same split overlap.
+   */
+  stream?: string;
 }
 
 function promptTokens(counter: TokenCounter, inst: TaskInstance, document: string): number {
@@ -82,7 +88,7 @@ function promptTokens(counter: TokenCounter, inst: TaskInstance, document: strin
 export function synthRecord(spec: SynthRecordSpec, counter: TokenCounter): DocQARecord {
   const params: TaskParams = { ...DEFAULT_TASK_PARAMS, ...spec.params };
   const pool = spec.pool ?? entityPools(DEFAULT_POOL_SIZES)[spec.split];
-  const label = `${spec.task}|${spec.split}|${spec.length}|${spec.index}`;
+  const label = `${spec.stream !== undefined ? `${spec.stream}|` : ''}${spec.task}|${spec.split}|${spec.length}|${spec.index}`;
   const inst = makeTask(spec.task, Rng.derive(spec.seed, label), pool, params);
   const filler = new FillerStream(Rng.derive(spec.seed, `${label}|filler`));
   const docOf = (n: number) => assembleDocument(filler.take(n), inst.facts);
@@ -130,7 +136,7 @@ export function synthRecord(spec: SynthRecordSpec, counter: TokenCounter): DocQA
   const firstEvidence = evidence.length > 0 ? document.indexOf(evidence[0] as string) : -1;
 
   const record: DocQARecord = {
-    id: `synth-${spec.task}-${spec.split}-${spec.length}-${spec.index}`,
+    id: `synth-${spec.task}-${spec.split}${spec.stream !== undefined ? `-${spec.stream}` : ''}-${spec.length}-${spec.index}`,
     data_source: inst.dataSource,
     task: spec.task,
     split: spec.split,
