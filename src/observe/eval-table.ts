@@ -84,3 +84,24 @@ export function formatResultsText(results: readonly ResultsRow[]): string {
   }
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
+
+/**
+ * The run's headline in one sentence: at the longest evaluated length, the last RL
+ * model's accuracy against SFT and SFT-continued (the fair, equal-compute baseline of
+ * the demo), with the differences in points. Null when there is no RL row to compare.
+ */
+export function headline(results: readonly ResultsRow[]): string | null {
+  const mixed = results.filter((r) => r.task === undefined);
+  if (mixed.length === 0) return null;
+  const L = Math.max(...mixed.map((r) => r.length));
+  const at = mixed.filter((r) => r.length === L);
+  const rl = at.filter((r) => r.model.startsWith('rl-')).sort((a, b) => compareModels(a.model, b.model)).at(-1);
+  if (!rl) return null;
+  const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+  const vs = ['sft', 'sft-continued']
+    .map((m) => at.find((r) => r.model === m))
+    .filter((r): r is ResultsRow => r !== undefined)
+    .map((r) => `${r.model} ${r.accuracy.toFixed(1)}% (${pts(rl.accuracy - r.accuracy)} points)`);
+  const tail = vs.length ? ` vs ${vs.join(' and ')}` : '';
+  return `At the longest length (${L}): ${rl.model} ${rl.accuracy.toFixed(1)}%${tail}.`;
+}

@@ -31,7 +31,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #d
 h3{font-size:15px}figure{margin:12px 0}svg{max-width:100%;height:auto}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}table.eval td:nth-child(2){text-align:left}
-.n{color:#888;font-size:11px}.missing{color:#a60;font-style:italic}.meta{color:#666;font-size:13px}
+.n{color:#888;font-size:11px}.missing{color:#a60;font-style:italic}.meta{color:#666;font-size:13px}.headline{font-size:16px;background:#f3f7fb;border-left:4px solid #4e79a7;padding:8px 12px}
 pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px;border:1px solid #eee}code{font-size:12px}
 nav a{margin-right:12px;font-size:13px}dt{font-weight:bold;font-size:13px}dd{margin:2px 0 8px 16px}dd pre{margin:0}
 `;

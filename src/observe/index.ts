@@ -36,7 +36,7 @@ export { chartSvg, lineChartSvg, svgToPng, type ChartSeries, type ChartPanel, ty
 export { niceAxis, niceStep, formatTick, rollingMean, defaultWindow, type ChartAxis } from './scales.ts';
 export { writeReport, buildReport, mainChartSvg, type ReportOptions, type WriteReportOptions, type WrittenReport } from './report.ts';
 export { loadRun, readSamples, parseResults, parseAblation, parseMetricsText, type RunFolder, type ResultsRow, type AblationRow } from './run-data.ts';
-export { pivotResults, formatResultsText, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
+export { pivotResults, formatResultsText, headline, modelRank, compareModels, type EvalTable, type EvalCell } from './eval-table.ts';
 export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
 export { decimate } from './charts.ts';
 export { stageRules, perStage, byBaseline, pointsOf, keyFor } from './metric-series.ts';

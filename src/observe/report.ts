@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.ts';
 import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries } from './charts.ts';
+import { headline } from './eval-table.ts';
 import { CSS, fmt, missing, section, table } from './html.ts';
 import { byBaseline, keyFor, mean, numbers, perStage, pointsOf, stageName, stageRules, stagesOf } from './metric-series.ts';
 import { ablationSection, evalSection, samplesSection } from './report-tables.ts';
@@ -96,7 +97,8 @@ function overviewSection(run: RunFolder): string {
     `<li>Checkpoints: ${run.checkpoints.length ? esc(run.checkpoints.join(', ')) : 'none'}</li>`,
     `<li>TensorBoard event files: ${run.eventFiles.length ? run.eventFiles.map((f) => `<code>${esc(f)}</code>`).join(', ') : 'none'}${run.eventFiles.length ? ` (<code>tensorboard --logdir ${esc(run.dir)}</code>)` : ''}</li>`,
   ];
-  const body = `<ul>${facts.join('')}</ul>` + (rows.length ? table(['phase', 'steps', 'step range', 'stages'], rows) : missing('No metrics yet.'));
+  const head = run.results ? headline(run.results) : null;
+  const body = (head ? `<p class="headline">${esc(head)}</p>` : '') + `<ul>${facts.join('')}</ul>` + (rows.length ? table(['phase', 'steps', 'step range', 'stages'], rows) : missing('No metrics yet.'));
   return section('overview', 'Overview', body);
 }
 

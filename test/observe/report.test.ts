@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeReport } from '../../src/observe/report.ts';
 import { watchReport } from '../../src/observe/watch.ts';
-import { formatResultsText, pivotResults } from '../../src/observe/eval-table.ts';
+import { formatResultsText, headline, pivotResults } from '../../src/observe/eval-table.ts';
 import { readMetrics } from '../../src/observe/metrics-log.ts';
 import { MetricsLog } from '../../src/observe/metrics-log.ts';
 import { FIXTURE_RESULTS, writeFixtureRun } from './fixture.ts';
@@ -49,6 +49,10 @@ test('eval pivot: recipe model order, lengths sorted, per-task rows apart', () =
     ].join('\n'),
   );
   assert.equal(formatResultsText([]), '');
+  assert.equal(headline(FIXTURE_RESULTS), 'At the longest length (1024): rl-final 47.5% vs sft 22.5% (+25.0 points) and sft-continued 25.0% (+22.5 points).');
+  assert.equal(headline(FIXTURE_RESULTS.filter((r) => r.model !== 'rl-final')), 'At the longest length (1024): rl-stage1 35.0% vs sft 22.5% (+12.5 points) and sft-continued 25.0% (+10.0 points).');
+  assert.equal(headline([{ model: 'rl-final', length: 8, accuracy: 10, n: 5 }, { model: 'sft', length: 8, accuracy: 30, n: 5 }]), 'At the longest length (8): rl-final 10.0% vs sft 30.0% (−20.0 points).');
+  assert.equal(headline(FIXTURE_RESULTS.filter((r) => !r.model.startsWith('rl'))), null);
 });
 
 test('report on a full run folder: self-contained HTML with charts, eval table, timing split, config; PNG', async () => {
@@ -65,6 +69,7 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     // Self-contained: no scripts, stylesheets, images or URLs other than the SVG namespace.
     assert.ok(!/<script|<link|<img|src=|url\(/i.test(html));
     assert.deepEqual([...new Set(html.match(/https?:\/\/[^\s"'<]+/g))], ['http://www.w3.org/2000/svg']);
+    assert.match(html, /<p class="headline">At the longest length \(1024\): rl-final 47\.5% vs sft 22\.5% \(\+25\.0 points\)/);
     // The config is shown, escaped.
     assert.match(html, /group_size: 8/);
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
