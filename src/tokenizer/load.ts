@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/fsx.ts';
 import { ChatTemplate, pickChatTemplate, type ChatMessage } from './chat-template.ts';
 import { QWEN_PRETOKENIZE_REGEX } from './bpe-trainer.ts';
+import { FastByteLevelBpe } from './fast-bpe.ts';
 
 /** Default piece size for chunked encoding (the library slows down on very long strings). */
 export const ENCODE_CHUNK_CHARS = 16384;
@@ -70,6 +71,7 @@ class HfTextTokenizer implements TextTokenizer {
 
   constructor(
     private readonly tok: Tokenizer,
+    private readonly fast: FastByteLevelBpe | null,
     private readonly chunkChars: number,
     config: Record<string, unknown>,
     templateText: string | null,
@@ -91,6 +93,7 @@ class HfTextTokenizer implements TextTokenizer {
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
+    if (this.fast) return this.fast.encode(text);
     if (this.chunkChars <= 0 || text.length <= this.chunkChars) return this.tok.encode(text, { add_special_tokens: false }).ids;
     const out: number[] = [];
     let start = 0;
@@ -132,6 +135,7 @@ export function tokenizerFromJson(
   extraEos: number[] = [],
   templateSource = 'tokenizer_config.json',
   chunkChars = ENCODE_CHUNK_CHARS,
+  useFast = true,
 ): TextTokenizer {
   // transformers now defaults clean_up_tokenization_spaces to false; the JS library to true.
   const config = { ...tokenizerConfig, clean_up_tokenization_spaces: tokenizerConfig['clean_up_tokenization_spaces'] ?? false };
@@ -142,7 +146,9 @@ export function tokenizerFromJson(
     throw new UserError(`${source}: cannot build the tokenizer: ${(err as Error).message}`);
   }
   const tpl = pickChatTemplate(tokenizerConfig['chat_template'], templateSource);
-  return new HfTextTokenizer(tok, canChunk(tokenizerJson as Record<string, unknown>) ? chunkChars : 0, config, tpl, templateSource, extraEos);
+  const plainConfig = tokenizerConfig['remove_space'] !== true && tokenizerConfig['do_lowercase_and_remove_accent'] !== true;
+  const fast = useFast && plainConfig ? FastByteLevelBpe.tryCreate(tokenizerJson as Record<string, unknown>, tok) : null;
+  return new HfTextTokenizer(tok, fast, canChunk(tokenizerJson as Record<string, unknown>) ? chunkChars : 0, config, tpl, templateSource, extraEos);
 }
 
 /** Loads `<dir>/tokenizer.json` (+ `tokenizer_config.json`, `chat_template.jinja`, `generation_config.json` eos ids). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -184,9 +184,9 @@ test('chunked encoding of long texts gives the same ids as one pass', () => {
   };
   // Trained on the same kind of text, so whitespace and newline runs have merges of their own.
   const json = trainByteLevelBpe(Array.from({ length: 200 }, gen), { vocabSize: 600, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
-  const whole = tokenizerFromJson(json, {}, 'x', [], 'y', 0);
+  const whole = tokenizerFromJson(json, {}, 'x', [], 'y', 0, false);
   for (const chunk of [1, 5, 17]) {
-    const chunked = tokenizerFromJson(json, {}, 'x', [], 'y', chunk);
+    const chunked = tokenizerFromJson(json, {}, 'x', [], 'y', chunk, false);
     for (let trial = 0; trial < 60; trial++) {
       const text = gen();
       assert.deepEqual(chunked.encode(text), whole.encode(text), JSON.stringify(text));
@@ -205,4 +205,33 @@ test('priority texts: their words become single tokens before the generic corpus
   for (const w of words) assert.equal(tok.encode(w).length, 1, w);
   assert.equal(tok.vocabSize, 330, 'the rest of the budget still goes to the generic corpus');
   for (const s of ['Mary went to the kitchen.', 'zorp\n\nblick 求解']) assert.equal(tok.decode(tok.encode(s)), s);
+});
+
+test('fast encoder gives the library\'s ids (plain, NFC normalizer, array merges, real text)', () => {
+  const pieces = ['\n', '\n\n', ' ', '  ', '\r\n', '\t', '.', '!\n', 'a', ' Mary', 'kitchen', '\u3000', '\u00a0', '1', '23', '<|im_end|>',
+    '<think>', 'é', 'e\u0301', '\u0301', '🎉', "'s", "'LL", '?', '求解', 'Ω', ' ', '\u200d', 'ﬁ', '<|im_start|>', '<|im'];
+  const rng = new Rng(5);
+  const gen = () => {
+    let text = '';
+    const n = 1 + rng.int(120);
+    for (let i = 0; i < n; i++) text += rng.pick(pieces);
+    return text;
+  };
+  const base = trainByteLevelBpe(Array.from({ length: 150 }, gen), { vocabSize: 700, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const model = base['model'] as { merges: string[] };
+  const variants: Record<string, unknown>[] = [
+    base,
+    { ...base, normalizer: { type: 'NFC' } },
+    { ...base, model: { ...model, merges: model.merges.map((m) => m.split(' ')) } },
+  ];
+  const babi = readFileSync(new URL('../../../shared/data/babi/en/qa1_single-supporting-fact_test.txt', import.meta.url), 'utf8').slice(0, 30000);
+  for (const json of variants) {
+    const lib = tokenizerFromJson(json, {}, 'x', [], 'y', 0, false);
+    const fast = tokenizerFromJson(json, {});
+    for (let trial = 0; trial < 150; trial++) {
+      const text = gen();
+      assert.deepEqual(fast.encode(text), lib.encode(text), JSON.stringify(text));
+    }
+    assert.deepEqual(fast.encode(babi), lib.encode(babi));
+  }
 });
