@@ -3,14 +3,14 @@
  * hands to `eval` (scorers.md §6 step 13): numeric literals with Python's grammar (ints
  * are exact BigInts, `"01"` is a syntax error, `"12."` and `".5"` are floats, `_`
  * separators, hex/octal/binary), unary `+`/`-`, binary `+ - * / // **`, parentheses,
- * tuples and lists, sets, integer `| ^ &`, `True`/`False`/`None`, quoted strings and `math.pow` (plus a
+ * tuples and lists, sets, integer `| ^ &`, `or`/`and`/`not` (short-circuit), `str`/`list`
+ * concatenation and repetition, adjacent string literals, `True`/`False`/`None`, quoted strings and `math.pow` (plus a
  * few other `math` members). Nothing else runs: a name, a call or a syntax the grammar
  * does not know raises `PyEvalError`, which the scorer turns into `0` exactly as the
  * original's `except Exception: prediction = 0` does.
  *
  * Known divergences from CPython, all of which score 0 either way: complex literals
- * (`3j`), dicts, comparisons, shifts and `~`, string/list arithmetic, builtins
- * (`abs(...)`), implicit string concatenation.
+ * (`3j`), dicts, comparisons, shifts and `~`, builtins (`abs(...)`).
  */
 import { pyFloatRepr } from './pyfloat.ts';
 
@@ -75,7 +75,9 @@ function tokenize(src: string): Tok[] {
       const m = NUMBER_RE.exec(rest);
       if (!m) throw new PyEvalError('SyntaxError: bad number');
       const after = rest[m[0].length];
-      if (after !== undefined && /[A-Za-z0-9_]/.test(after)) throw new PyEvalError('SyntaxError: invalid literal');
+      // CPython 3.11 still accepts a keyword right after a number ("12or 5"), with a warning.
+      const glued = /^(?:or|and|not|in|is|if|else|for)(?![A-Za-z0-9_])/.test(rest.slice(m[0].length));
+      if (after !== undefined && /[A-Za-z0-9_]/.test(after) && !glued) throw new PyEvalError('SyntaxError: invalid literal');
       out.push({ t: 'num', v: parseNumberToken(m[0]) });
       i += m[0].length;
       continue;
@@ -117,8 +119,9 @@ function tokenize(src: string): Tok[] {
     out.push({ t: 'op', v: op });
     i += op.length;
   }
-  // Trailing newlines are fine in eval mode; a newline between expressions is not.
+  // Blank lines before or after are fine in eval mode; a newline between expressions is not.
   while (out.length > 0 && out[out.length - 1]?.t === 'nl') out.pop();
+  while (out.length > 0 && out[0]?.t === 'nl') out.shift();
   out.push({ t: 'end' });
   return out;
 }
@@ -155,7 +158,38 @@ function floorDivBig(a: bigint, b: bigint): bigint {
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
 
+/** Longest string or list `*` may build, so `'x' * 10**9` cannot exhaust memory. */
+const MAX_SEQ = 1_000_000;
+
+/** `str`/`list` concatenation and repetition, as Python does them. */
+function sequenceOp(op: string, a: PyValue, b: PyValue): PyValue | null {
+  if (op === '+' && a.kind === 'str' && b.kind === 'str') return { kind: 'str', value: a.value + b.value };
+  if (op === '+' && a.kind === 'list' && b.kind === 'list') return { kind: 'list', value: [...a.value, ...b.value] };
+  if (op !== '*') return null;
+  const [seq, count] = a.kind === 'str' || a.kind === 'list' ? [a, asInt(b)] : [b, asInt(a)];
+  if ((seq.kind !== 'str' && seq.kind !== 'list') || count === null) return null;
+  const n = count < 0n ? 0 : Number(count);
+  if (n * Math.max(1, seq.value.length) > MAX_SEQ) throw new PyEvalError('MemoryError: sequence too long for the evaluator');
+  if (seq.kind === 'str') return { kind: 'str', value: seq.value.repeat(n) };
+  const out: PyValue[] = [];
+  for (let k = 0; k < n; k++) out.push(...seq.value);
+  return { kind: 'list', value: out };
+}
+
+/** Python truth value. */
+function truthy(v: PyValue): boolean {
+  switch (v.kind) {
+    case 'int': return v.value !== 0n;
+    case 'float': return v.value !== 0;
+    case 'bool': return v.value;
+    case 'none': return false;
+    default: return v.value.length > 0;
+  }
+}
+
 function binary(op: string, a: PyValue, b: PyValue): PyValue {
+  const seq = sequenceOp(op, a, b);
+  if (seq) return seq;
   if (!isNumeric(a) || !isNumeric(b)) throw new PyEvalError(`TypeError: unsupported operand types for ${op}`);
   const ia = asInt(a);
   const ib = asInt(b);
@@ -205,10 +239,19 @@ function bitwise(op: string, a: PyValue, b: PyValue): PyValue {
   return { kind: 'int', value: r };
 }
 
+/**
+ * `x ** y` as C's `pow`: glibc rounds correctly where V8 may be an ulp off, which matters
+ * for the powers of ten DocMath answers write (`10^-21`); those go through the decimal parser.
+ */
+function cPow(x: number, y: number): number {
+  if (x === 10 && Number.isInteger(y) && Math.abs(y) <= 400) return Number(`1e${y}`);
+  return x ** y;
+}
+
 function floatPow(a: number, b: number): PyValue {
   if (a === 0 && b < 0) throw new PyEvalError('ZeroDivisionError: 0.0 cannot be raised to a negative power');
   if (a < 0 && !Number.isInteger(b)) throw new PyEvalError('complex result (not supported)');
-  const r = a ** b;
+  const r = cPow(a, b);
   if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) throw new PyEvalError('OverflowError: (34, Numerical result out of range)');
   return { kind: 'float', value: r };
 }
@@ -230,7 +273,7 @@ function callMath(name: string, args: PyValue[]): PyValue {
       const [x, y] = f as [number, number];
       if (x === 0 && y < 0) throw new PyEvalError('ValueError: math domain error');
       if (x === 1 || y === 0) return { kind: 'float', value: 1 };
-      return checked(x ** y);
+      return checked(cPow(x, y));
     }
     case 'sqrt': need(1); return checked(Math.sqrt(f[0] as number));
     case 'exp': need(1); return checked(Math.exp(f[0] as number));
@@ -246,9 +289,70 @@ function callMath(name: string, args: PyValue[]): PyValue {
 
 // ---------------------------------------------------------------- parser
 
+const KEYWORDS = new Set(['or', 'and', 'not', 'in', 'is', 'if', 'else', 'for', 'lambda', 'None', 'True', 'False']);
+/** What a skipped (short-circuited) operand evaluates to: never looked at. */
+const SKIPPED: PyValue = { kind: 'none' };
+
+/**
+ * Recursive descent over Python's expression grammar (the supported part). Values are
+ * computed while parsing; inside the operand that `or`/`and` short-circuit, `dry` is set
+ * and nothing is computed, so `12 or 1/0` is 12 as in Python while a syntax error there
+ * still fails.
+ */
 class Parser {
   private i = 0;
+  private dry = 0;
   constructor(private readonly toks: Tok[]) {}
+
+  private isName(v: string): boolean {
+    const t = this.peek();
+    return t.t === 'name' && t.v === v;
+  }
+
+  /** Runs `f` unless in a skipped operand. */
+  private ev(f: () => PyValue): PyValue {
+    return this.dry > 0 ? SKIPPED : f();
+  }
+
+  private skip<T>(f: () => T): void {
+    this.dry++;
+    try {
+      f();
+    } finally {
+      this.dry--;
+    }
+  }
+
+  /** `or` (lowest precedence): the first truthy operand, else the last. */
+  private test(): PyValue {
+    let v = this.andTest();
+    while (this.isName('or')) {
+      this.i++;
+      if (this.dry === 0 && truthy(v)) this.skip(() => this.andTest());
+      else v = this.andTest();
+    }
+    return v;
+  }
+
+  /** `and`: the first falsy operand, else the last. */
+  private andTest(): PyValue {
+    let v = this.notTest();
+    while (this.isName('and')) {
+      this.i++;
+      if (this.dry === 0 && !truthy(v)) this.skip(() => this.notTest());
+      else v = this.notTest();
+    }
+    return v;
+  }
+
+  private notTest(): PyValue {
+    if (this.isName('not')) {
+      this.i++;
+      const x = this.notTest();
+      return this.ev(() => ({ kind: 'bool', value: !truthy(x) }));
+    }
+    return this.expr();
+  }
 
   private peek(): Tok { return this.toks[this.i] as Tok; }
   private next(): Tok { return this.toks[this.i++] as Tok; }
@@ -274,13 +378,13 @@ class Parser {
   }
 
   private exprList(kind: 'tuple'): PyValue {
-    const first = this.expr();
+    const first = this.test();
     if (!this.isOp(',')) return first;
     const items = [first];
     while (this.isOp(',')) {
       this.i++;
       if (!this.startsExpr()) break;
-      items.push(this.expr());
+      items.push(this.test());
     }
     return { kind, value: items };
   }
@@ -288,19 +392,19 @@ class Parser {
   /** Bitwise `|`, `^`, `&` on ints (lowest precedence): `10^(-2)` is XOR in Python, -12. */
   private expr(): PyValue {
     let v = this.xorExpr();
-    while (this.isOp('|')) { this.i++; v = bitwise('|', v, this.xorExpr()); }
+    while (this.isOp('|')) { this.i++; const r = this.xorExpr(); v = this.ev(() => bitwise('|', v, r)); }
     return v;
   }
 
   private xorExpr(): PyValue {
     let v = this.andExpr();
-    while (this.isOp('^')) { this.i++; v = bitwise('^', v, this.andExpr()); }
+    while (this.isOp('^')) { this.i++; const r = this.andExpr(); v = this.ev(() => bitwise('^', v, r)); }
     return v;
   }
 
   private andExpr(): PyValue {
     let v = this.arith();
-    while (this.isOp('&')) { this.i++; v = bitwise('&', v, this.arith()); }
+    while (this.isOp('&')) { this.i++; const r = this.arith(); v = this.ev(() => bitwise('&', v, r)); }
     return v;
   }
 
@@ -308,7 +412,8 @@ class Parser {
     let v = this.term();
     while (this.isOp('+') || this.isOp('-')) {
       const op = (this.next() as { v: string }).v;
-      v = binary(op, v, this.term());
+      const r = this.term();
+      v = this.ev(() => binary(op, v, r));
     }
     return v;
   }
@@ -317,7 +422,8 @@ class Parser {
     let v = this.factor();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//')) {
       const op = (this.next() as { v: string }).v;
-      v = binary(op, v, this.factor());
+      const r = this.factor();
+      v = this.ev(() => binary(op, v, r));
     }
     return v;
   }
@@ -326,6 +432,7 @@ class Parser {
     if (this.isOp('-') || this.isOp('+')) {
       const op = (this.next() as { v: string }).v;
       const x = this.factor();
+      if (this.dry > 0) return SKIPPED;
       if (!isNumeric(x)) throw new PyEvalError('TypeError: bad operand type for unary operator');
       const i = asInt(x);
       if (i !== null) return { kind: 'int', value: op === '-' ? -i : i };
@@ -338,7 +445,8 @@ class Parser {
     const base = this.atom();
     if (this.isOp('**')) {
       this.i++;
-      return binary('**', base, this.factor());
+      const e = this.factor();
+      return this.ev(() => binary('**', base, e));
     }
     return base;
   }
@@ -346,7 +454,7 @@ class Parser {
   private seq(close: string): PyValue[] {
     const items: PyValue[] = [];
     while (!this.isOp(close)) {
-      items.push(this.expr());
+      items.push(this.test());
       if (this.isOp(',')) this.i++;
       else if (!this.isOp(close)) throw new PyEvalError('SyntaxError: invalid syntax');
     }
@@ -357,7 +465,15 @@ class Parser {
   private atom(): PyValue {
     const t = this.next();
     if (t.t === 'num') return t.v;
-    if (t.t === 'str') return { kind: 'str', value: t.v };
+    if (t.t === 'str') {
+      // adjacent literals concatenate: 'a' 'b' == 'ab'
+      let v = t.v;
+      for (let n = this.peek(); n.t === 'str'; n = this.peek()) {
+        v += n.v;
+        this.i++;
+      }
+      return { kind: 'str', value: v };
+    }
     if (t.t === 'name') {
       if (t.v === 'True') return { kind: 'bool', value: true };
       if (t.v === 'False') return { kind: 'bool', value: false };
@@ -367,15 +483,27 @@ class Parser {
         const member = this.next();
         if (member.t !== 'name') throw new PyEvalError('SyntaxError: invalid syntax');
         if (member.v === 'pi') return { kind: 'float', value: Math.PI };
+        if (this.dry > 0 && !this.isOp('(')) return SKIPPED;
         if (member.v === 'e') return { kind: 'float', value: Math.E };
         this.expectOp('(');
-        return callMath(member.v, this.seq(')'));
+        const args = this.seq(')');
+        return this.ev(() => callMath(member.v, args));
+      }
+      if (KEYWORDS.has(t.v)) throw new PyEvalError(`SyntaxError: invalid syntax at '${t.v}'`);
+      // Names are looked up at run time: inside a skipped operand they raise nothing.
+      if (this.dry > 0) {
+        while (this.isOp('.') || this.isOp('(')) {
+          if (this.isOp('.')) { this.i += 2; continue; }
+          this.i++;
+          this.seq(')');
+        }
+        return SKIPPED;
       }
       throw new PyEvalError(`NameError: name '${t.v}' is not defined`);
     }
     if (t.t === 'op' && t.v === '(') {
       if (this.isOp(')')) { this.i++; return { kind: 'tuple', value: [] }; }
-      const first = this.expr();
+      const first = this.test();
       if (this.isOp(')')) { this.i++; return first; }
       this.expectOp(',');
       const rest = this.seq(')');

@@ -104,12 +104,14 @@ test('the safe evaluator covers Python literal syntax and refuses code', () => {
     ['1_000', '1000'], ['0o17', '15'], ['0b101', '5'], ['.5', '0.5'], ['12.', '12.0'],
     ['-2**2', '-4'], ['2**-1', '0.5'], ['7//2', '3'], ['-7//2', '-4'], ['(1,)', '(1)'], ['True*2', '2'],
     ['"a\\"b"', `'a"b'`], ['math.sqrt(16)', '4.0'], ['10^(-2)', '-12'],
+    ['12 or 1/0', '12'], ['0 or 5', '5'], ['0 and 1/0', '0'], ['not 0', 'True'], ["'s' * 3", "'sss'"], ["'a' 'b'", "'ab'"],
+    ['12or 5', '12'], ['\n\n7', '7'], ['math.pow(10, -21)', '1e-21'],
   ];
   for (const [src, want] of ok) {
     const v = pyEvalLiteral(src);
     assert.equal(v.kind === 'tuple' ? `(${v.value.map(pyRepr).join(', ')})` : pyRepr(v), want, src);
   }
-  for (const bad of ['01', '1.2.3', '__import__("os")', 'open("x")', 'abs(-1)', '5j', '1 2', "'''x'''", '9**9**9', 'math.pow(10, 400)', '1/0']) {
+  for (const bad of ['01', '1.2.3', '__import__("os")', 'open("x")', 'abs(-1)', '5j', '1 2', "'''x'''", '9**9**9', 'math.pow(10, 400)', '1/0', '1 or', '12orange', '1\n2', "'x' * 10**7", '0 or 1/0']) {
     assert.throws(() => pyEvalLiteral(bad), { name: 'PyEvalError' }, bad);
   }
 });
