@@ -17,6 +17,7 @@
  * `recipeToYaml` writes the resolved form into the run folder's `config.yaml`.
  */
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { LineCounter, isDocument, parseDocument, stringify, type Document } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
@@ -37,6 +38,18 @@ export const ModelSchema = z
       .strictObject({
         preset: z.string().describe('init-model preset (tiny, demo, bench, qwen3-tiny): a from-scratch model'),
         seed: int().default(0).describe('seed of the random weights'),
+        shape: z
+          .strictObject({
+            hiddenSize: posInt().optional().describe('model width d'),
+            intermediateSize: posInt().optional().describe('MLP width'),
+            numLayers: posInt().optional().describe('decoder layers'),
+            numHeads: posInt().optional().describe('attention heads'),
+            numKvHeads: posInt().optional().describe('key/value heads (GQA)'),
+            headDim: posInt().optional().describe('per-head width'),
+            vocabSize: posInt().optional().describe('embedding rows; the tokenizer is trained to at most this size'),
+          })
+          .optional()
+          .describe('override fields of the preset (a larger or smaller model of the same family)'),
       })
       .optional()
       .describe('create a fresh model from a preset; its tokenizer is trained on the synthetic task corpus'),
@@ -311,4 +324,21 @@ export function loadRecipe(file: string, overrides: readonly string[] = []): Rec
 /** The resolved recipe as YAML (the run folder's config.yaml). */
 export function recipeToYaml(r: Recipe): string {
   return `# resolved longrl recipe (defaults filled in)\n${stringify(r, { lineWidth: 0 })}`;
+}
+
+/**
+ * The recipe with its relative paths (model.path, data.files.*) made absolute against
+ * `baseDir` (the recipe's folder), so the run folder's config.yaml resumes from anywhere.
+ */
+export function absolutizePaths(r: Recipe, baseDir: string): Recipe {
+  const out: Recipe = structuredClone(r);
+  if (out.model.path !== undefined) out.model.path = resolvePath(baseDir, out.model.path);
+  const f = out.data.files;
+  if (f) {
+    for (const k of ['sft', 'rl', 'test', 'pretrain'] as const) {
+      const v = f[k];
+      if (v !== undefined) f[k] = resolvePath(baseDir, v);
+    }
+  }
+  return out;
 }

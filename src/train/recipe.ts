@@ -27,7 +27,10 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import { join, resolve } from 'node:path';
 import { LocalPolicy } from '../policy/local.ts';
 import type { Policy } from '../policy/types.ts';
-import { buildPresetModel } from '../model/io/preset-model.ts';
+import { getPreset, presetConfig, type ModelPreset } from '../model/presets.ts';
+import { initModelWeights } from '../model/init.ts';
+import type { ModelFolder } from '../model/folder.ts';
+import { buildChatTokenizer } from '../tokenizer/preset-tokenizer.ts';
 import { writeModelFolder } from '../model/folder.ts';
 import { readModelConfig } from '../model/config.ts';
 import { learningRateAt } from '../model/schedule.ts';
@@ -44,7 +47,7 @@ import type { ResultsRow } from '../observe/run-data.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
 import { CheckpointStore } from './checkpoint.ts';
-import { evalLengths, recipeToYaml, parseRecipeYaml, type Recipe } from './config.ts';
+import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Recipe } from './config.ts';
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
@@ -107,6 +110,30 @@ function freshState(): RunState {
   };
 }
 
+/**
+ * A from-scratch model of a preset with some fields overridden (as `init-model` builds a
+ * preset: random weights, byte-level BPE trained on the built-in corpus plus the
+ * synthetic task corpus, so every key and value is one token).
+ */
+export function buildInitModel(presetName: string, shape: Partial<ModelPreset>, seed: number): ModelFolder {
+  const defined = Object.fromEntries(Object.entries(shape).filter(([, v]) => v !== undefined)) as Partial<ModelPreset>;
+  const preset: ModelPreset = { ...getPreset(presetName), ...defined };
+  const { tokenizerJson, tokenizerConfig } = buildChatTokenizer({ vocabSize: preset.vocabSize, modelMaxLength: preset.maxPositionEmbeddings, extraTexts: synthTokenizerCorpus() });
+  const added = tokenizerJson['added_tokens'] as { id: number; content: string }[];
+  const idOf = (t: string) => {
+    const a = added.find((x) => x.content === t);
+    if (!a) throw new UserError(`preset tokenizer lacks ${t}`);
+    return a.id;
+  };
+  const endOfText = idOf('<|endoftext|>');
+  const imEnd = idOf('<|im_end|>');
+  const config = presetConfig(preset, { bosTokenId: endOfText, eosTokenIds: [imEnd] });
+  return {
+    config, weights: initModelWeights(config, seed), tokenizerJson, tokenizerConfig,
+    generationConfig: { bos_token_id: endOfText, eos_token_id: [imEnd, endOfText], pad_token_id: endOfText },
+  };
+}
+
 /** Writes a folder atomically: fill a temporary sibling, then rename over the target. */
 async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp`;
@@ -135,7 +162,10 @@ export class RecipeRun {
   private sftDatumsCache: Datum[] | null = null;
   private readonly log: (line: string) => void;
 
-  constructor(readonly recipe: Recipe, readonly opts: RunOptions) {
+  readonly recipe: Recipe;
+
+  constructor(recipe: Recipe, readonly opts: RunOptions) {
+    this.recipe = absolutizePaths(recipe, opts.baseDir ?? process.cwd());
     this.runDir = resolve(opts.runDir);
     this.log = opts.log ?? ((l) => process.stdout.write(`${l}\n`));
   }
@@ -151,7 +181,7 @@ export class RecipeRun {
     const dir = join(this.runDir, 'models', 'init');
     if (!existsSync(join(dir, 'config.json'))) {
       const init = m.init!;
-      const folder = buildPresetModel(init.preset, { seed: init.seed, extraTexts: synthTokenizerCorpus() });
+      const folder = buildInitModel(init.preset, init.shape ?? {}, init.seed);
       const tmp = `${dir}.tmp`;
       rmSync(tmp, { recursive: true, force: true });
       writeModelFolder(tmp, folder);

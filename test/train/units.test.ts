@@ -54,3 +54,16 @@ test('results rows: percent per length, per task when there are several', () => 
     { model: 'sft', length: 512, accuracy: 0, n: 1 },
   ]);
 });
+
+test('a from-scratch recipe model equals init-model of the preset; shape overrides change only what they name', async () => {
+  const { buildInitModel } = await import('../../src/train/recipe.ts');
+  const { buildPresetModel } = await import('../../src/model/io/preset-model.ts');
+  const { synthTokenizerCorpus } = await import('../../src/data/synth/corpus.ts');
+  const a = buildInitModel('tiny', {}, 4);
+  const b = buildPresetModel('tiny', { seed: 4, extraTexts: synthTokenizerCorpus() });
+  assert.deepEqual(a.config, b.config);
+  assert.deepEqual(a.weights.get('model.layers.0.self_attn.q_proj.weight')?.data, b.weights.get('model.layers.0.self_attn.q_proj.weight')?.data);
+  const c = buildInitModel('tiny', { numLayers: 3, hiddenSize: undefined }, 4);
+  assert.equal(c.config.numLayers, 3);
+  assert.equal(c.config.hiddenSize, a.config.hiddenSize);
+});
