@@ -218,16 +218,29 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
       }
     }
     decoder ??= new Decoder(model, maxRows);
-    for (;;) {
-      const active = streams.filter((s) => s.finish === null);
-      if (active.length === 0) break;
-      const rows: DecodeRow[] = active.map((s) => ({ token: s.tokens[s.tokens.length - 1]!, prefix: s.group.prefix, suffix: s.suffix! }));
+    // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
+    let active = streams.filter((s) => s.finish === null);
+    let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix! }));
+    while (active.length > 0) {
+      for (let r = 0; r < active.length; r++) {
+        const s = active[r]!;
+        rows[r]!.token = s.tokens[s.tokens.length - 1]!;
+      }
       const logits = decoder.step(rows);
+      let finished = false;
       for (let r = 0; r < active.length; r++) {
         const s = active[r]!;
         const res = picker.pick(logits.subarray(r * d.vocab, (r + 1) * d.vocab), pick, s.rng);
         accept(s, res.token, res.logprob);
-        if (s.finish !== null) s.suffix = null;
+        if (s.finish !== null) {
+          s.suffix = null;
+          finished = true;
+        }
+      }
+      if (finished) {
+        const keep = active.map((s, r) => (s.finish === null ? r : -1)).filter((r) => r >= 0);
+        active = keep.map((r) => active[r]!);
+        rows = keep.map((r) => rows[r]!);
       }
     }
     for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish! });
