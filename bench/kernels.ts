@@ -11,8 +11,10 @@
  *   the causal half), backward 2.5x forward (recomputed QKᵀ, dP = dO·Vᵀ, dV, dK, dQ).
  *
  * Timings are the best of several runs (wall clock). On a shared machine wall time
- * suffers from other processes, so each line also carries `gflops_cpu`: FLOPs over
- * CPU time per thread, with `pct_peak_cpu` against the peak measured the same way.
+ * suffers from other processes, so each line also carries `gflops_cpu`: FLOPs over the
+ * mean CPU time per run and thread, with `pct_peak_cpu` against the peak measured the
+ * same way (the FMA loop over each thread's own CPU clock). Spin-waiting threads count
+ * as busy, so on a loaded machine multi-threaded `gflops_cpu` errs low.
  *
  * Flags: --quick (fewer, smaller runs), --no-peer, --only peak|sgemm|attention.
  */
@@ -36,18 +38,22 @@ const cpuSeconds = (): number => { const u = process.cpuUsage(); return (u.user 
 
 function emit(line: Line | Record<string, unknown>): void { process.stdout.write(`${JSON.stringify(line)}\n`); }
 
-/** Best wall time and best CPU time of `reps` runs after one warm-up. */
+/**
+ * Best wall time of `reps` runs (after one warm-up), and the mean CPU time per run
+ * (a minimum of a noisy CPU clock would be biased low).
+ */
 async function timeIt(fn: () => unknown, reps: number, minSeconds = 0): Promise<{ wall: number; cpu: number }> {
   await fn();
-  let wall = Infinity, cpu = Infinity, spent = 0, n = 0;
+  let wall = Infinity, cpuTotal = 0, spent = 0, n = 0;
   while (n < reps || spent < minSeconds) {
     const c0 = cpuSeconds(), t0 = performance.now();
     await fn();
-    const dt = (performance.now() - t0) / 1000, dc = cpuSeconds() - c0;
-    wall = Math.min(wall, dt); cpu = Math.min(cpu, dc); spent += dt; n++;
+    const dt = (performance.now() - t0) / 1000;
+    cpuTotal += cpuSeconds() - c0;
+    wall = Math.min(wall, dt); spent += dt; n++;
     if (n >= 50) break;
   }
-  return { wall, cpu };
+  return { wall, cpu: cpuTotal / n };
 }
 
 function randomArray(n: number, seed: number): Float32Array {

@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 #include <chrono>
+#include <mutex>
 #include <ctime>
 #include <cmath>
 #include <cstdlib>
@@ -53,6 +54,11 @@ const KernelTable* best_table(const std::string& want) {
 }
 
 const KernelTable* g_table = nullptr;
+// One kernel at a time per process: the pool and the kernels' call buffers are shared,
+// and JS worker threads could otherwise enter concurrently.
+std::mutex g_kernel_mutex;
+#define KERNEL_LOCK std::lock_guard<std::mutex> kernel_lock_(g_kernel_mutex)
+
 const KernelTable& T() {
   if (!g_table) {
     const char* env = std::getenv("LONGRL_ISA");
@@ -141,6 +147,7 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   const float* B = a.f32(8, tb ? span(N, K, ldb) : span(K, N, ldb));
   float* C = a.f32(11, span(M, N, ldc));
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   return undef(env);
 }
@@ -163,6 +170,7 @@ napi_value AttnFwd(napi_env env, napi_callback_info info) {
   p.out = a.f32(3, span(p.Tq, p.H * p.D, p.oS));
   p.lse = a.f32(4, p.Tq * p.H, true);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   if (p.Tq > 0 && p.H > 0) T().attn_fwd(p);
   return undef(env);
 }
@@ -181,6 +189,7 @@ napi_value AttnBwd(napi_env env, napi_callback_info info) {
   p.dk = a.f32(7, span(p.Tk, p.Hkv * p.D, p.kvS));
   p.dv = a.f32(8, span(p.Tk, p.Hkv * p.D, p.kvS));
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   if (p.H > 0 && (p.Tq > 0 || p.Tk > 0)) T().attn_bwd(p);
   return undef(env);
 }
@@ -194,6 +203,7 @@ napi_value RmsFwd(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, rows * dim);
   float* rstd = a.f32(3, rows);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().rmsnorm_fwd(x, w, out, rstd, rows, dim, eps);
   return undef(env);
 }
@@ -208,6 +218,7 @@ napi_value RmsBwd(napi_env env, napi_callback_info info) {
   float* dx = a.f32(4, rows * dim);
   float* dw = a.f32(5, dim);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().rmsnorm_bwd(x, w, rstd, dout, dx, dw, rows, dim);
   return undef(env);
 }
@@ -225,6 +236,7 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   long half = hd / 2;
   for (long r = 0; r < rows && half > 0; r++)
     if (pos[r] < 0 || (size_t)(pos[r] + 1) * half > std::min(nc, ns)) { a.fail("rope: position outside the cos/sin tables"); return nullptr; }
+  KERNEL_LOCK;
   T().rope(x, rows, nh, hd, rs, pos, c, s, sign);
   return undef(env);
 }
@@ -234,6 +246,7 @@ napi_value SwiFwd(napi_env env, napi_callback_info info) {
   long n = a.lng(3);
   const float* g = a.f32(0, n); const float* u = a.f32(1, n); float* o = a.f32(2, n);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().swiglu_fwd(g, u, o, n);
   return undef(env);
 }
@@ -244,6 +257,7 @@ napi_value SwiBwd(napi_env env, napi_callback_info info) {
   const float* g = a.f32(0, n); const float* u = a.f32(1, n); const float* d = a.f32(2, n);
   float* dg = a.f32(3, n); float* du = a.f32(4, n);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().swiglu_bwd(g, u, d, dg, du, n);
   return undef(env);
 }
@@ -262,6 +276,7 @@ napi_value EmbFwd(napi_env env, napi_callback_info info) {
   const int32_t* ids = (const int32_t*)a.typed(1, napi_int32_array, &ni);
   float* out = a.f32(2, ni * dim);
   if (!a.ok || dim <= 0 || !ids_ok(a, ids, ni, nt / dim)) return a.ok ? undef(env) : nullptr;
+  KERNEL_LOCK;
   T().emb_fwd(table, ids, (long)ni, out, dim);
   return undef(env);
 }
@@ -274,6 +289,7 @@ napi_value EmbBwd(napi_env env, napi_callback_info info) {
   const float* dout = a.f32(0, ni * dim);
   float* table = (float*)a.typed(2, napi_float32_array, &nt);
   if (!a.ok || dim <= 0 || !ids_ok(a, ids, ni, nt / dim)) return a.ok ? undef(env) : nullptr;
+  KERNEL_LOCK;
   T().emb_bwd(dout, ids, (long)ni, table, dim);
   return undef(env);
 }
@@ -294,6 +310,7 @@ napi_value LpFwd(napi_env env, napi_callback_info info) {
   float* ent = a.f32(6, rows, true);
   float* lse = a.f32(7, rows);
   if (!a.ok || !targets_ok(a, t, rows, vocab)) return nullptr;
+  KERNEL_LOCK;
   if (vocab > 0) T().logprob_fwd(logits, rows, vocab, t, invT, lp, ent, lse);
   return undef(env);
 }
@@ -309,6 +326,7 @@ napi_value LpBwd(napi_env env, napi_callback_info info) {
   const float* dent = a.f32(7, rows, true);
   float* dl = a.f32(8, rows * vocab);
   if (!a.ok || !targets_ok(a, t, rows, vocab)) return nullptr;
+  KERNEL_LOCK;
   if (vocab > 0) T().logprob_bwd(logits, rows, vocab, t, invT, lse, dlp, dent, dl);
   return undef(env);
 }
@@ -323,6 +341,7 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   double lr = a.num(4), b1 = a.num(5), b2 = a.num(6), eps = a.num(7), wd = a.num(8), step = a.num(9), gs = a.num(10);
   if (!a.ok) return nullptr;
   double bc1 = 1.0 - std::pow(b1, step), bc2s = std::sqrt(1.0 - std::pow(b2, step));
+  KERNEL_LOCK;
   T().adamw(p, g, m, v, (long)n, (float)lr, (float)b1, (float)b2, (float)eps, (float)wd, bc1, bc2s, (float)gs);
   return undef(env);
 }
@@ -333,7 +352,12 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   const float* x = (const float*)a.typed(0, napi_float32_array, &n);
   if (!a.ok) return nullptr;
   napi_value r;
-  napi_create_double(env, T().sum_squares(x, (long)n), &r);
+  double ss;
+  {
+    KERNEL_LOCK;
+    ss = T().sum_squares(x, (long)n);
+  }
+  napi_create_double(env, ss, &r);
   return r;
 }
 
@@ -344,6 +368,7 @@ napi_value Axpy(napi_env env, napi_callback_info info) {
   const float* x = a.f32(2, n);
   float* y = a.f32(3, n);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   T().axpy(n, al, x, y);
   return undef(env);
 }
@@ -357,12 +382,14 @@ napi_value Convert(napi_env env, napi_callback_info info) {
     float* d = (float*)a.typed(1, napi_float32_array, &m);
     if (a.ok && m < n) a.fail("convert: dst shorter than src");
     if (!a.ok) return nullptr;
+    KERNEL_LOCK;
     if (Kind == 0) T().bf16_to_f32(s, d, (long)n); else T().f16_to_f32(s, d, (long)n);
   } else {
     const float* s = (const float*)a.typed(0, napi_float32_array, &n);
     uint16_t* d = a.u16(1, &m);
     if (a.ok && m < n) a.fail("convert: dst shorter than src");
     if (!a.ok) return nullptr;
+    KERNEL_LOCK;
     if (Kind == 2) T().f32_to_bf16(s, d, (long)n); else T().f32_to_f16(s, d, (long)n);
   }
   return undef(env);
@@ -372,6 +399,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, "setThreads", 1);
   long n = a.lng(0);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   lrl::pool_set_threads((int)n);
   napi_value r;
   napi_create_int32(env, lrl::pool_threads(), &r);
@@ -384,6 +412,7 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   char buf[32] = {0};
   size_t len;
   napi_get_value_string_utf8(env, a.argv[0], buf, sizeof buf, &len);
+  KERNEL_LOCK;
   g_table = best_table(buf);
   napi_value r;
   napi_create_string_utf8(env, g_table->isa, NAPI_AUTO_LENGTH, &r);
@@ -425,6 +454,7 @@ napi_value PeakFlops(napi_env env, napi_callback_info info) {
   long threads = a.lng(0);
   double seconds = a.num(1);
   if (!a.ok) return nullptr;
+  KERNEL_LOCK;
   const KernelTable& t = T();
   t.fma_loop(1 << 16);  // warm up clocks and code
   long iters = 1 << 16;
