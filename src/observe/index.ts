@@ -29,7 +29,7 @@ export {
   type ResumePoint,
   type MetricsLogOptions,
 } from './metrics-log.ts';
-export { ProgressBar, formatProgress, formatDuration, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
+export { ProgressBar, formatProgress, formatDuration, formatSeconds, formatRate, type ProgressOptions, type ProgressStream, type ProgressState } from './progress.ts';
 export { formatStepSummary, formatMetric } from './step-summary.ts';
 export { METRIC_ALIASES, TIMING_PARTS, pickKey, pickValue, timingSplit, type MetricRole } from './metric-names.ts';
 export { chartSvg, lineChartSvg, svgToPng, type ChartSeries, type ChartPanel, type VRule, type ChartOptions } from './charts.ts';

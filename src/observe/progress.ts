@@ -49,6 +49,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }
 
+/** Seconds for humans: `0.255s`, `12.3s` under a minute, then as formatDuration. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds >= 59.95) return formatDuration(seconds);
+  if (seconds === 0) return '0s';
+  return `${Number.parseFloat(seconds.toPrecision(3))}s`;
+}
+
 /** A rate as `3.21 it/s`, or `4.5 s/it` when slower than one unit per second. */
 export function formatRate(perSecond: number, unit = 'it'): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return `? ${unit}/s`;

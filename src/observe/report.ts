@@ -15,8 +15,8 @@ import { CSS, fmt, missing, section, table } from './html.ts';
 import { byBaseline, keyFor, mean, numbers, perStage, pointsOf, stageName, stageRules, stagesOf } from './metric-series.ts';
 import { ablationSection, evalSection, samplesSection } from './report-tables.ts';
 import { PHASES, isWallClockKey, type MetricsLine, type RunPhase } from './metrics-log.ts';
-import { METRIC_ALIASES, TIMING_PARTS, type MetricRole } from './metric-names.ts';
-import { formatDuration } from './progress.ts';
+import { METRIC_ALIASES, TIMING_PARTS, timingSplit, type MetricRole } from './metric-names.ts';
+import { formatDuration, formatSeconds } from './progress.ts';
 import { loadRun, type RunFolder } from './run-data.ts';
 import { esc } from './svg.ts';
 
@@ -140,35 +140,40 @@ function rlSection(run: RunFolder, mainSvg: string, opts: ReportOptions): string
   return section('rl', 'Reinforcement learning', parts.join('\n'));
 }
 
+/** Seconds per timing part summed over lines: label -> seconds, in TIMING_PARTS order. */
+function timingTotals(lines: readonly MetricsLine[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of lines) for (const p of timingSplit(l)) out.set(p.label, (out.get(p.label) ?? 0) + p.seconds);
+  return out;
+}
+
 function timingSection(run: RunFolder, opts: ReportOptions): string {
   const rl = run.metrics.filter((l) => l.phase === 'rl');
   const series: ChartSeries[] = [];
-  const totals: [string, number][] = [];
   for (const part of TIMING_PARTS) {
     const pts: [number, number | null][] = [];
     for (const l of rl) {
-      let sum = 0;
-      let any = false;
-      for (const k of part.keys) {
-        const v = l[k];
-        if (typeof v === 'number') {
-          sum += v;
-          any = true;
-        }
-      }
-      if (any) pts.push([l.step, sum]);
+      const p = timingSplit(l).find((x) => x.label === part.label);
+      if (p) pts.push([l.step, p.seconds]);
     }
-    if (pts.length > 0) {
-      series.push({ name: part.label, points: pts });
-      totals.push([part.label, pts.reduce((s, p) => s + (p[1] ?? 0), 0)]);
-    }
+    if (pts.length > 0) series.push({ name: part.label, points: pts });
   }
   if (series.length === 0) return section('timing', 'Time per step', missing('No timing_s/* fields in the RL steps (timing_s/gen, timing_s/reward, timing_s/update_actor).'));
-  const all = totals.reduce((s, t) => s + t[1], 0);
-  const rows = totals.map(([label, s]) => [esc(label), esc(formatDuration(s)), `${all > 0 ? ((100 * s) / all).toFixed(1) : '0.0'}%`]);
-  rows.push(['<b>total</b>', `<b>${esc(formatDuration(all))}</b>`, '100%']);
+  const stages = stagesOf(rl);
+  const perStage = stages.map((st) => timingTotals(rl.filter((l) => l.stage === st)));
+  const all = timingTotals(rl);
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const pct = (x: number, of: number) => `${of > 0 ? ((100 * x) / of).toFixed(1) : '0.0'}%`;
+  const cell = (x: number, of: number) => `${esc(formatSeconds(x))} <span class="n">(${pct(x, of)})</span>`;
+  const rows = [...all.keys()].map((label) => [
+    esc(label),
+    ...perStage.map((m) => cell(m.get(label) ?? 0, sum(m))),
+    cell(all.get(label) ?? 0, sum(all)),
+  ]);
+  rows.push(['<b>total</b>', ...perStage.map((m) => `<b>${esc(formatSeconds(sum(m)))}</b>`), `<b>${esc(formatSeconds(sum(all)))}</b>`]);
+  const head = ['part', ...stages.map((st) => esc(stageName(st))), 'all RL steps'];
   const svg = chartSvg([{ title: 'Seconds per step', series, yLabel: 'seconds' }], { ...chartOpts('', opts), vRules: stageRules(rl), columns: 1, panelHeight: 260 });
-  return section('timing', 'Time per step', `<figure>${svg}</figure>\n${table(['part', 'total', 'share'], rows)}`);
+  return section('timing', 'Time per step', `<figure>${svg}</figure>\n<p>Wall time of the RL steps by part (share of the stage in brackets).</p>\n${table(head, rows)}`);
 }
 
 function lossSection(run: RunFolder, opts: ReportOptions): string {

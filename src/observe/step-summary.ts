@@ -4,7 +4,7 @@
  * between sampling, reward and update. Fields absent from the line are left out.
  */
 import { pickValue, timingSplit } from './metric-names.ts';
-import { formatDuration } from './progress.ts';
+import { formatSeconds } from './progress.ts';
 
 /** A number in at most `digits` significant digits, without exponent for usual sizes. */
 export function formatMetric(x: number, digits = 3): string {
@@ -38,7 +38,7 @@ export function formatStepSummary(line: Record<string, unknown>): string {
   const total = pickValue(line, 'stepTime') ?? (split.length > 0 ? sum : undefined);
   if (total !== undefined) {
     const shares = sum > 0 ? split.map((p) => `${p.label} ${Math.round((100 * p.seconds) / sum)}%`).join(' ') : '';
-    const t = total < 60 ? `${formatMetric(total, 3)}s` : formatDuration(total);
+    const t = formatSeconds(total);
     parts.push(shares ? `${t} (${shares})` : t);
   }
   return parts.join(' | ');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProgressBar, formatDuration, formatProgress, formatRate } from '../../src/observe/progress.ts';
+import { ProgressBar, formatDuration, formatProgress, formatRate, formatSeconds } from '../../src/observe/progress.ts';
 import { formatMetric, formatStepSummary } from '../../src/observe/step-summary.ts';
 
 /** A stream that records writes, and a clock the test moves by hand. */
@@ -24,6 +24,7 @@ test('durations, rates and numbers format as documented', () => {
   assert.equal(formatDuration(3720), '1h02m');
   assert.equal(formatDuration(2 * 86400 + 3 * 3600), '2d03h');
   assert.equal(formatDuration(Number.NaN), '?');
+  assert.deepEqual([0, 0.2554, 12.34, 59.99, 125].map(formatSeconds), ['0s', '0.255s', '12.3s', '1m00s', '2m05s']);
   assert.equal(formatRate(3.214, 'tok'), '3.21 tok/s');
   assert.equal(formatRate(0.2), '5.00 s/it');
   assert.equal(formatRate(1234.5), '1235 it/s');

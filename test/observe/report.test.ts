@@ -110,12 +110,17 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
     assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>rl-final<\/td><td><b>52\.5 /);
     assert.match(evalHtml, /<tr><td>multi-hop<\/td><td>sft<\/td><td>20\.0 /);
 
-    // Timing shares from an independent sum over the metrics file.
+    // Timing shares from an independent sum over the metrics file, overall and in stage 2.
     const rl = readMetrics(join(dir, 'metrics.jsonl')).filter((l) => l.phase === 'rl');
-    const sum = (k: string) => rl.reduce((s, l) => s + (l[k] as number), 0);
-    const total = sum('timing_s/gen') + sum('timing_s/reward') + sum('timing_s/update_actor');
-    const share = ((100 * sum('timing_s/gen')) / total).toFixed(1);
-    assert.match(html, new RegExp(`<td>sampling</td><td>[^<]+</td><td>${share.replace('.', '\\.')}%</td>`));
+    const sum = (k: string, ls = rl) => ls.reduce((s, l) => s + (l[k] as number), 0);
+    const total = (ls = rl) => sum('timing_s/gen', ls) + sum('timing_s/reward', ls) + sum('timing_s/update_actor', ls);
+    const s2 = rl.filter((l) => l.stage === 2);
+    const share = ((100 * sum('timing_s/gen')) / total()).toFixed(1);
+    const share2 = ((100 * sum('timing_s/gen', s2)) / total(s2)).toFixed(1);
+    assert.match(html, /<th>part<\/th><th>stage 1<\/th><th>stage 2<\/th><th>all RL steps<\/th>/);
+    const row = new RegExp(`<tr><td>sampling</td><td>[^<]+<span class="n">\\([\\d.]+%\\)</span></td><td>[^<]+<span class="n">\\(${share2}%\\)</span></td><td>[^<]+<span class="n">\\(${share}%\\)</span></td></tr>`);
+    assert.match(html, row);
+    assert.match(html, /<tr><td>reward<\/td><td>12s <span class="n">/); // 40 steps × 0.3 s
     // Samples: the newest file, its last 3 complete records, long text cut and escaped.
     assert.match(html, /The last 3 records of <code>samples\/step-00000020\.jsonl<\/code>/);
     assert.ok(!html.includes('<dt>old</dt>') && !html.includes('q1') && !html.includes('q5'));
