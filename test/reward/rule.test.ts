@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -148,5 +148,18 @@ test('plug-in verifiers: registered function, override order, module loaded from
     await assert.rejects(loadVerifiers({ x: { module: './missing.ts' } }, dir, new VerifierRegistry()), /cannot load verifier module/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('extraction and sub-EM match CPython on random strings (golden sample)', () => {
+  interface Row { s: string; g: string; sec: string | null; qa: string | null; dm: string | null; mc: string | null; subem: number }
+  const { rows } = JSON.parse(readFileSync(new URL('./fixtures/extract-golden.json', import.meta.url), 'utf8')) as { rows: Row[] };
+  assert.ok(rows.length >= 400);
+  for (const r of rows) {
+    assert.equal(answerSection(r.s), r.sec, `section ${JSON.stringify(r.s)}`);
+    assert.equal(extractQaAnswer(r.s), r.qa, `qa ${JSON.stringify(r.s)}`);
+    assert.equal(extractDocmathAnswer(r.s), r.dm, `docmath ${JSON.stringify(r.s)}`);
+    assert.equal(extractChoice(r.s), r.mc, `choice ${JSON.stringify(r.s)}`);
+    assert.equal(subEm(r.s, r.g, { compat: 'reference' }), r.subem, `sub-EM ${JSON.stringify(r.s)} / ${JSON.stringify(r.g)}`);
   }
 });
