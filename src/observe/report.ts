@@ -25,6 +25,8 @@ export interface ReportOptions {
   generatedAt?: string;
   /** Rolling-mean window; default about 1/20 of the points. */
   smooth?: number;
+  /** Make the browser reload the page every this many seconds (live view with --watch). */
+  refreshS?: number;
 }
 
 /** The main chart: reward and accuracy of the RL steps, per stage. */
@@ -250,6 +252,7 @@ export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: s
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
+    ...(opts.refreshS !== undefined ? [`<meta http-equiv="refresh" content="${Math.max(1, Math.round(opts.refreshS))}">`] : []),
     `<title>longrl report: ${esc(name)}</title>`,
     `<style>${CSS}</style></head><body>`,
     `<h1>longrl run report: ${esc(name)}</h1>`,

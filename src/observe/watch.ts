@@ -1,7 +1,7 @@
 /**
  * Live report: rewrites a run folder's report whenever its metrics.jsonl, results.json
  * or config.yaml change, checking every `intervalS` seconds, until the signal aborts.
- * Open report.html in a browser and reload to follow a long run.
+ * The page reloads itself at the same interval, so an open browser tab follows the run.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ export async function watchReport(runDir: string, opts: WatchOptions = {}): Prom
     const stamp = inputStamp(runDir);
     if (stamp !== last) {
       last = stamp;
-      const res = await writeReport(runDir, opts);
+      const res = await writeReport(runDir, { refreshS: opts.intervalS ?? 30, ...opts });
       written++;
       opts.onWrite?.(res);
     }

@@ -219,6 +219,7 @@ test('watchReport rewrites the report when metrics change and stops on abort', a
     log.close();
     assert.equal(count, 2);
     assert.match(seen[0]!, /Metrics lines: 1\b/);
+    assert.match(seen[0]!, /<meta http-equiv="refresh" content="1">/);
     assert.match(seen[1]!, /Metrics lines: 2\b/);
   });
 });
