@@ -160,3 +160,23 @@ test('sample returns n sequences per prompt whose logprobs agree with forward', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SFT memorises a sequence and greedy sampling reproduces it', async () => {
+  const dir = makeFolder();
+  try {
+    const p = LocalPolicy.fromFolder(dir);
+    const seq = Int32Array.from([7, 3, 41, 12, 12, 50, 9, 33, 2, 18, 27, 60, 5, 14]);
+    const d = datum(seq, 3);
+    const ce = crossEntropyLoss();
+    let loss = Infinity;
+    for (let i = 0; i < 60 && loss > 0.02; i++) {
+      loss = (await p.forwardBackward([d], ce)).loss;
+      await p.optimStep({ ...adam, learningRate: 2e-2, weightDecay: 0 });
+    }
+    assert.ok(loss < 0.05, `loss ${loss}`);
+    const out = await p.sample([Array.from(seq.subarray(0, 3))], { n: 1, temperature: 0, topP: 1, topK: 0, maxTokens: seq.length - 3, seed: 0 });
+    assert.deepEqual(out[0]![0]!.tokens, Array.from(seq.subarray(3)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
