@@ -11,7 +11,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
-import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './bytelevel.ts';
+import { BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel } from './bytelevel.ts';
 
 /** Qwen2/Qwen3's pre-tokenizer split (digits one by one, words with one leading non-letter). */
 export const QWEN_PRETOKENIZE_REGEX =
@@ -146,20 +146,47 @@ export function trainByteLevelBpe(texts: string[], opts: BpeTrainOptions): Recor
   const tokStr: string[] = [...BYTE_TO_CHAR];
   const baseVocab: Record<string, number> = {};
   tokStr.forEach((s, i) => (baseVocab[s] = i));
-  // The library's own pre-tokenizer, so training splits text exactly as encoding will.
-  const pre = new Tokenizer(skeleton(baseVocab, [], [], regex), {}).pre_tokenizer;
-  if (!pre) throw new Error('pre-tokenizer missing');
+  // The library's own pre-tokenizer, so training splits text exactly as encoding will:
+  // its compiled split RegExp when reachable (fast: raw words are counted, then converted
+  // to byte-level once per distinct word), else the pre-tokenizer object itself.
+  const libPre = new Tokenizer(skeleton(baseVocab, [], [], regex), {}).pre_tokenizer;
+  if (!libPre) throw new Error('pre-tokenizer missing');
+  const libRe = (libPre as unknown as { tokenizers?: { pattern?: unknown }[] }).tokenizers?.[0]?.pattern;
+  const splitRe = libRe instanceof RegExp && libRe.global ? new RegExp(libRe.source, libRe.flags) : null;
+  const pre = (piece: string): string[] => {
+    if (!splitRe) return libPre(piece) as string[];
+    const words: string[] = [];
+    let prev = 0;
+    splitRe.lastIndex = 0;
+    for (let m = splitRe.exec(piece); m !== null; m = splitRe.exec(piece)) {
+      if (m[0].length === 0) {
+        splitRe.lastIndex++;
+        continue;
+      }
+      if (m.index > prev) words.push(piece.slice(prev, m.index));
+      words.push(m[0]);
+      prev = m.index + m[0].length;
+    }
+    if (prev < piece.length) words.push(piece.slice(prev));
+    return words;
+  };
+  const toWordKey = splitRe ? toByteLevel : (w: string) => w;
 
   // Word frequencies (byte-level strings), special tokens cut out first.
   const splitter = addedList.length > 0 ? new RegExp(addedList.map(escapeRegExp).join('|'), 'g') : null;
   const countWords = (list: readonly string[]): Map<string, number> => {
-    const m = new Map<string, number>();
+    const raw = new Map<string, number>();
     for (const text of list) {
       const pieces = splitter ? text.split(splitter) : [text];
       for (const piece of pieces) {
         if (piece.length === 0) continue;
-        for (const w of pre(piece) as string[]) m.set(w, (m.get(w) ?? 0) + 1);
+        for (const w of pre(piece)) raw.set(w, (raw.get(w) ?? 0) + 1);
       }
+    }
+    const m = new Map<string, number>();
+    for (const [w, f] of raw) {
+      const k = toWordKey(w);
+      m.set(k, (m.get(k) ?? 0) + f);
     }
     return m;
   };
