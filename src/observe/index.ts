@@ -40,3 +40,4 @@ export { pivotResults, formatResultsText, headline, modelRank, compareModels, ty
 export { watchReport, inputStamp, type WatchOptions } from './watch.ts';
 export { decimate } from './charts.ts';
 export { stageRules, perStage, byBaseline, pointsOf, keyFor } from './metric-series.ts';
+export { compareSection, runNames } from './compare.ts';

@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.ts';
 import { chartSvg, svgToPng, type ChartOptions, type ChartPanel, type ChartSeries } from './charts.ts';
+import { compareSection } from './compare.ts';
 import { headline } from './eval-table.ts';
 import { CSS, fmt, missing, section, table } from './html.ts';
 import { byBaseline, keyFor, mean, numbers, perStage, pointsOf, stageName, stageRules, stagesOf } from './metric-series.ts';
@@ -27,6 +28,8 @@ export interface ReportOptions {
   smooth?: number;
   /** Make the browser reload the page every this many seconds (live view with --watch). */
   refreshS?: number;
+  /** Other runs to compare with (adds a comparison section). */
+  others?: readonly RunFolder[];
 }
 
 /** The main chart: reward and accuracy of the RL steps, per stage. */
@@ -243,6 +246,7 @@ export function buildReport(run: RunFolder, opts: ReportOptions = {}): { html: s
     evalSection(run),
     ablationSection(run),
     samplesSection(run),
+    opts.others && opts.others.length > 0 ? compareSection([run, ...opts.others], opts.smooth) : '',
     otherSection(run, shown, opts),
     section('config', 'Resolved config', run.config === null ? missing('No config.yaml in the run folder.') : `<pre>${esc(run.config)}</pre>`),
     run.notes.length ? section('notes', 'Notes on the run folder', `<ul>${run.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`) : '',
@@ -270,6 +274,8 @@ export interface WriteReportOptions extends ReportOptions {
   out?: string;
   /** Path of the PNG (default RUN_DIR/report.png); false to skip. */
   png?: string | false;
+  /** Run folders to compare with. */
+  compare?: readonly string[];
 }
 
 export interface WrittenReport {
@@ -281,7 +287,8 @@ export interface WrittenReport {
 /** Reads a run folder and writes report.html and report.png (atomically). */
 export async function writeReport(runDir: string, opts: WriteReportOptions = {}): Promise<WrittenReport> {
   const run = loadRun(runDir);
-  const { html, mainSvg } = buildReport(run, opts);
+  const others = (opts.compare ?? []).map((d) => loadRun(d));
+  const { html, mainSvg } = buildReport(run, others.length > 0 ? { ...opts, others } : opts);
   const htmlPath = opts.out ?? join(runDir, 'report.html');
   writeFileAtomic(htmlPath, html);
   let pngPath: string | null = null;

@@ -223,3 +223,26 @@ test('watchReport rewrites the report when metrics change and stops on abort', a
     assert.match(seen[1]!, /Metrics lines: 2\b/);
   });
 });
+
+test('--compare overlays runs by RL step and tabulates their last RL model', async () => {
+  await withTempDir(async (root) => {
+    const a = join(root, 'phased');
+    const b = join(root, 'single');
+    mkdirSync(a);
+    mkdirSync(b);
+    writeFixtureRun(a, { sftSteps: 20, rlStepsPerStage: 10 });
+    writeFixtureRun(b, { sftSteps: 5, rlStepsPerStage: 6, results: false });
+    writeFileSync(join(b, 'results.json'), JSON.stringify([{ model: 'rl-stage1', length: 1024, accuracy: 30, n: 40 }]));
+    const cli = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', a, '--no-png', '--compare', b], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const html = readFileSync(join(a, 'report.html'), 'utf8');
+    const sec = html.slice(html.indexOf('<section id="compare">'));
+    const svg = parseXml(svgsOf(sec)[0]!);
+    const reward = findAll(svg, (e) => e.attrs['data-title'] === 'Reward')[0]!;
+    assert.deepEqual(findAll(reward, (e) => e.attrs['class'] === 'raw').map((e) => e.attrs['data-series']), ['phased', 'single']);
+    // Both start at RL step 1 on the shared x axis (the first x tick is 0 or 1, not 21).
+    assert.match(textOf(findAll(reward, (e) => e.attrs['class'] === 'x-axis')[0]!), /^[01]/);
+    assert.match(sec, /<tr><td>phased<\/td><td>rl-final<\/td><td>60\.0 <span class="n">\(n=40\)<\/span><\/td><td>47\.5 /);
+    assert.match(sec, /<tr><td>single<\/td><td>rl-stage1<\/td><td>–<\/td><td>30\.0 /);
+  });
+});

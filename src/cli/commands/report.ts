@@ -13,6 +13,7 @@ interface ReportFlags {
   png?: string | boolean;
   smooth?: string;
   watch?: string;
+  compare?: string[];
 }
 
 export function register(program: Command): void {
@@ -24,10 +25,12 @@ export function register(program: Command): void {
     .option('--png <file>', 'PNG of the main chart (default RUN_DIR/report.png)')
     .option('--no-png', 'do not write the PNG')
     .option('--smooth <n>', 'rolling-mean window in steps (default: about 1/20 of the steps; 1 = raw only)')
+    .option('--compare <run-dirs...>', 'overlay other runs: reward and accuracy curves, final accuracy per length')
     .option('--watch <seconds>', 'keep running: rewrite the report whenever the run folder changes (checked every SECONDS) until Ctrl-C')
     .action(async (runDir: string, flags: ReportFlags) => {
       const opts: WriteReportOptions = {};
       if (flags.out !== undefined) opts.out = flags.out;
+      if (flags.compare !== undefined) opts.compare = flags.compare;
       if (flags.png === false) opts.png = false;
       else if (typeof flags.png === 'string') opts.png = flags.png;
       if (flags.smooth !== undefined) {
