@@ -1,0 +1,231 @@
+/**
+ * `longrl serve`: an OpenAI-compatible HTTP server (node:http) over a local model folder.
+ *
+ * Routes: `GET /health`, `GET /stats` (batching counters), `GET /v1/models`,
+ * `GET /v1/models/{id}`, `POST /v1/completions`, `POST /v1/chat/completions`; with
+ * `tinker`, everything under `/api/v1/` goes to the Tinker-compatible service.
+ * Every failure is answered with an OpenAI error body and the right 4xx/5xx status;
+ * nothing a client sends can crash the process.
+ *
+ * Generation runs in the engine synchronously, so `stream: true` sends the SSE chunks as
+ * soon as a request's samples are finished (all of them at once), not token by token.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../util/errors.ts';
+import { ApiError, sendError, sendJson } from './errors.ts';
+import { parseJsonObject, readBody } from './body.ts';
+import { parseGenParams, parseMessages, parsePrompts, type GenParams, type RequestLimits } from './params.ts';
+import { BatchScheduler, type SchedulerStats } from './scheduler.ts';
+import { ServeModel, type ServeModelOptions } from './model.ts';
+import { chatResponse, completionResponse, cutAtStop, streamChunks, type Choice, type Meta } from './format.ts';
+
+export interface ServerOptions extends ServeModelOptions {
+  /** Model folder (Hugging Face layout). */
+  model: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1; a non-loopback host needs `apiKey`. */
+  host?: string;
+  /** Required as `Authorization: Bearer KEY` on every route but /health. */
+  apiKey?: string;
+  /** Batching window in ms (default 5). */
+  batchWindowMs?: number;
+  /** Most sample rows (prompts × n) in one engine call (default 64). */
+  maxBatchRows?: number;
+  /** Largest request body (default 32 MiB). */
+  maxBodyBytes?: number;
+  /** Time for a request body to arrive (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** Most samples per prompt (default 64). */
+  maxN?: number;
+  /** max_tokens when a request gives none (default 256; completions: 16, as OpenAI). */
+  defaultMaxTokens?: number;
+  /** Seed of unseeded sampling calls (default 0). */
+  seed?: number;
+  /** Mount the Tinker-compatible API under /api/v1/. */
+  tinker?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  model: ServeModel;
+  stats: () => SchedulerStats & { httpErrors: number };
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+interface TinkerService {
+  handleTinkerRequest(req: IncomingMessage, res: ServerResponse): unknown;
+}
+
+async function loadTinker(modelDir: string, threads: number | undefined): Promise<TinkerService> {
+  const url = new URL('./tinker/index.ts', import.meta.url);
+  if (!existsSync(url)) throw new UserError('--tinker: the Tinker-compatible API is not available in this build (src/serve/tinker/ is missing)');
+  const mod = (await import(url.href)) as { createTinkerService?: (o: unknown) => TinkerService | Promise<TinkerService> };
+  if (typeof mod.createTinkerService !== 'function') throw new UserError('--tinker: src/serve/tinker/index.ts exports no createTinkerService');
+  const { LocalPolicy } = await import('../policy/local.ts');
+  return mod.createTinkerService({ modelDir, policyFactory: () => LocalPolicy.fromFolder(modelDir, threads !== undefined ? { threads } : {}) });
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !opts.apiKey) throw new UserError(`serve: listening on ${host} (not loopback) needs --api-key`);
+  const model = new ServeModel(opts.model, opts);
+  const tinker = opts.tinker ? await loadTinker(opts.model, opts.threads) : null;
+  const limits: RequestLimits = {
+    maxModelLen: model.maxModelLen, maxN: opts.maxN ?? 64, maxPrompts: 64, defaultMaxTokens: opts.defaultMaxTokens ?? 256, vocabSize: model.vocabSize,
+  };
+  const scheduler = new BatchScheduler((p, s) => model.policy.sample(p, s), {
+    windowMs: opts.batchWindowMs ?? 5, maxRowsPerCall: opts.maxBatchRows ?? 64, baseSeed: opts.seed ?? 0,
+  });
+  let httpErrors = 0;
+  const bodyLimits = { maxBytes: opts.maxBodyBytes ?? 32 * 1024 * 1024, timeoutMs: opts.bodyTimeoutMs ?? 30_000 };
+
+  const checkModel = (body: Record<string, unknown>) => {
+    const m = body['model'];
+    if (m === undefined || m === null) return;
+    if (typeof m !== 'string') throw new ApiError(400, 'model: must be a string', 'invalid_request_error', 'model', 'invalid_value');
+    if (m !== model.name && m !== opts.model) throw new ApiError(404, `The model \`${m}\` does not exist (this server serves \`${model.name}\`)`, 'invalid_request_error', 'model', 'model_not_found');
+  };
+
+  /** Samples the prompts and builds the choices (stop strings cut, logprobs attached). */
+  const generate = async (prompts: number[][], g: GenParams, maxTokens: number): Promise<Choice[]> => {
+    for (const p of prompts) {
+      if (p.length === 0) throw new ApiError(400, 'prompt: the prompt is empty (0 tokens)', 'invalid_request_error', 'prompt', 'invalid_value');
+      if (p.length + maxTokens > model.maxModelLen) {
+        throw new ApiError(400, `This model's maximum context length is ${model.maxModelLen} tokens. However, you requested ${p.length + maxTokens} tokens (${p.length} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`, 'invalid_request_error', 'messages', 'context_length_exceeded');
+      }
+    }
+    if (g.stop.length > 0 && !model.tokenizer) throw new ApiError(400, 'stop: this model folder has no tokenizer, so stop strings cannot be matched', 'invalid_request_error', 'stop', 'invalid_value');
+    const out = await scheduler.submit(prompts, {
+      n: g.n, temperature: g.temperature, topP: g.topP, topK: g.topK, maxTokens, seed: g.seed,
+      stopTokenIds: model.eosTokenIds, ...(g.stop.length > 0 ? { stopStrings: g.stop } : {}),
+    });
+    const choices: Choice[] = [];
+    out.forEach((group, pi) => group.forEach((seq, j) => {
+      const cut = cutAtStop(model.decode(seq.tokens), g.stop);
+      const alts = g.logprobs !== null && g.logprobs > 0 ? model.topAlternatives(prompts[pi]!, seq.tokens, g.logprobs, g.temperature) : null;
+      choices.push({ index: pi * g.n + j, prompt: prompts[pi]!, seq, text: cut.text, finishReason: cut.stopped ? 'stop' : seq.finishReason, alts });
+    }));
+    return choices;
+  };
+
+  const reply = (res: ServerResponse, g: GenParams, m: Meta, choices: Choice[], chat: boolean, echo: (c: Choice) => string) => {
+    if (!g.stream) {
+      sendJson(res, 200, chat ? chatResponse(model, m, choices) : completionResponse(model, m, choices, echo));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    for (const chunk of streamChunks(model, m, choices, chat, g.includeUsage, echo)) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    res.end('data: [DONE]\n\n');
+  };
+
+  const completions = async (body: Record<string, unknown>, res: ServerResponse) => {
+    checkModel(body);
+    const g = parseGenParams(body, false, limits);
+    const inputs = parsePrompts(body['prompt'], limits);
+    if (inputs.some((p) => p.kind === 'text') && !model.tokenizer) throw new ApiError(400, 'prompt: this model folder has no tokenizer.json; send token ids', 'invalid_request_error', 'prompt', 'invalid_value');
+    const prompts = inputs.map((p) => (p.kind === 'ids' ? p.ids : model.tokenizer!.encode(p.text)));
+    const echoOn = body['echo'] === true;
+    const promptText = inputs.map((p) => (p.kind === 'text' ? p.text : model.decode(p.ids)));
+    const choices = await generate(prompts, g, g.maxTokens ?? 16);
+    const m: Meta = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
+    reply(res, g, m, choices, false, (c) => (echoOn ? promptText[Math.floor(c.index / g.n)]! : ''));
+  };
+
+  const chat = async (body: Record<string, unknown>, res: ServerResponse) => {
+    checkModel(body);
+    const g = parseGenParams(body, true, limits);
+    const messages = parseMessages(body['messages']);
+    if (!model.tokenizer) throw new ApiError(400, 'this model folder has no tokenizer.json, so chat templates are unavailable; use /v1/completions with token ids', 'invalid_request_error', 'messages', 'invalid_value');
+    const kw = body['chat_template_kwargs'] as Record<string, unknown> | undefined;
+    const enableThinking = kw && typeof kw === 'object' && typeof kw['enable_thinking'] === 'boolean' ? (kw['enable_thinking'] as boolean) : undefined;
+    let text: string;
+    try {
+      text = model.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, ...(enableThinking !== undefined ? { enableThinking } : {}) });
+    } catch (e) {
+      throw new ApiError(400, `messages: the chat template failed: ${(e as Error).message}`, 'invalid_request_error', 'messages', 'invalid_value');
+    }
+    const prompt = model.tokenizer.encode(text);
+    const maxTokens = g.maxTokens ?? Math.max(1, Math.min(limits.defaultMaxTokens, model.maxModelLen - prompt.length));
+    const choices = await generate([prompt], g, maxTokens);
+    const m: Meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
+    reply(res, g, m, choices, true, () => '');
+  };
+
+  const modelCard = () => ({ id: model.name, object: 'model', created: 0, owned_by: 'longrl', root: model.name, max_model_len: model.maxModelLen });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/health') { sendJson(res, 200, { status: 'ok' }); return; }
+    if (opts.apiKey && req.headers['authorization'] !== `Bearer ${opts.apiKey}`) {
+      throw new ApiError(401, 'Incorrect or missing API key (send "Authorization: Bearer <key>")', 'invalid_request_error', null, 'invalid_api_key');
+    }
+    if (tinker && (path === '/api/v1' || path.startsWith('/api/v1/'))) { await tinker.handleTinkerRequest(req, res); return; }
+    const method = req.method ?? 'GET';
+    const allow = (m: string) => {
+      if (method !== m) throw new ApiError(405, `method ${method} is not allowed on ${path} (use ${m})`, 'invalid_request_error', null, 'method_not_allowed');
+    };
+    if (path === '/stats') { allow('GET'); sendJson(res, 200, { ...scheduler.stats, httpErrors }); return; }
+    if (path === '/v1/models') { allow('GET'); sendJson(res, 200, { object: 'list', data: [modelCard()] }); return; }
+    if (path.startsWith('/v1/models/')) {
+      allow('GET');
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (id !== model.name) throw new ApiError(404, `The model \`${id}\` does not exist`, 'invalid_request_error', 'model', 'model_not_found');
+      sendJson(res, 200, modelCard());
+      return;
+    }
+    if (path === '/v1/completions' || path === '/v1/chat/completions') {
+      allow('POST');
+      const body = parseJsonObject(await readBody(req, bodyLimits));
+      if (path === '/v1/completions') await completions(body, res);
+      else await chat(body, res);
+      return;
+    }
+    throw new ApiError(404, `unknown route ${method} ${path}`, 'invalid_request_error', null, 'not_found');
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      httpErrors++;
+      const err = e instanceof ApiError ? e
+        : e instanceof UserError ? new ApiError(400, e.message)
+        : new ApiError(500, `internal error: ${(e as Error)?.message ?? String(e)}`, 'server_error', null, 'internal_error');
+      // After a body error the rest of the body is unread: close the connection.
+      sendError(res, err, err.status === 413 || err.status === 408 ? { connection: 'close' } : {});
+    });
+  });
+  server.headersTimeout = Math.max(1000, bodyLimits.timeoutMs);
+  server.requestTimeout = 0; // generation may take long; the body deadline is ours
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shownHost}:${addr.port}`,
+    server,
+    model,
+    stats: () => ({ ...scheduler.stats, httpErrors }),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
