@@ -15,7 +15,7 @@ import type { LoraAdapters } from './lora.ts';
 import { RopeTables } from './rope.ts';
 import { makeViews, type ModelWeights, type ParamViews } from './weights.ts';
 import { Workspace } from './workspace.ts';
-import type { KvCache } from './kvcache.ts';
+import { KvCache } from './kvcache.ts';
 
 /** What the forward keeps for the backward of one sequence. */
 export interface SeqTape {
@@ -81,12 +81,18 @@ export class QwenModel {
   private chunkLogits = new Float32Array(0);
   private chunkDh = new Float32Array(0);
   readonly chunkRows: number;
+  /** Rows per chunk of prefill and of inference-only forwards (bounds activation memory). */
+  prefillChunk = 2048;
+  private lpC: Float32Array;
+  private entC: Float32Array;
 
   constructor(readonly weights: ModelWeights, public lora: LoraAdapters | null = null, kernels?: Kernels) {
     this.k = kernels ?? getKernels();
     this.cfg = weights.config;
     this.rope = new RopeTables(this.cfg);
     this.chunkRows = logitChunkRows(weights.dims.vocab);
+    this.lpC = new Float32Array(this.chunkRows);
+    this.entC = new Float32Array(this.chunkRows);
   }
 
   /** Gradient buffers for the base weights (full fine-tuning). */
@@ -158,11 +164,11 @@ export class QwenModel {
   }
 
   /** Logits of `rows` active rows starting at active index a0, into chunkLogits. */
-  private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number, target: Float32Array = this.chunkLogits): void {
+  private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number, target: Float32Array = this.chunkLogits, rowBase = 0): void {
     const hid = this.weights.dims.hidden;
     const V = this.weights.dims.vocab;
     for (let i = 0; i < rows; i++) {
-      const r = activeRows[a0 + i]!;
+      const r = activeRows[a0 + i]! - rowBase;
       this.chunkIn.set(this.hf.subarray(r * hid, (r + 1) * hid), i * hid);
     }
     this.k.sgemm(false, true, rows, V, hid, 1, this.chunkIn, hid, this.weights.views.lmHead, hid, 0, target, V);
@@ -217,24 +223,37 @@ export class QwenModel {
     const V = d.vocab;
     const keptLogits = opts.keepTape && nActive * V * 4 <= extra ? this.takeBuffer(nActive * V) : null;
     if (keptLogits) bytes += keptLogits.byteLength;
-    const xL = this.runLayers(ids, T, store, acts);
-    this.finalNorm(xL, T);
     const logprobs = new Float32Array(T);
     const entropy = opts.entropy ? new Float32Array(T) : null;
     const lse = new Float32Array(nActive);
-    const C = this.chunkRows;
-    const lpC = new Float32Array(C);
-    const entC = entropy ? new Float32Array(C) : null;
-    for (let a0 = 0; a0 < nActive; a0 += C) {
-      const rows = Math.min(C, nActive - a0);
-      const target = keptLogits ? keptLogits.subarray(a0 * V, (a0 + rows) * V) : this.chunkLogits;
-      this.chunkLogitsFor(activeRows, a0, rows, target);
-      this.k.logprobForward(target, rows, d.vocab, activeTargets.subarray(a0, a0 + rows), invTemp, lpC, entC, lse.subarray(a0, a0 + rows));
-      for (let i = 0; i < rows; i++) {
-        const r = activeRows[a0 + i]!;
-        logprobs[r] = lpC[i]!;
-        if (entropy) entropy[r] = entC![i]!;
+    const head = (a0: number, a1: number, rowBase: number) => {
+      const C = this.chunkRows;
+      for (let c0 = a0; c0 < a1; c0 += C) {
+        const rows = Math.min(C, a1 - c0);
+        const target = keptLogits ? keptLogits.subarray(c0 * V, (c0 + rows) * V) : this.chunkLogits;
+        this.chunkLogitsFor(activeRows, c0, rows, target, rowBase);
+        this.k.logprobForward(target, rows, V, activeTargets.subarray(c0, c0 + rows), invTemp, this.lpC, entropy ? this.entC : null, lse.subarray(c0, c0 + rows));
+        for (let i = 0; i < rows; i++) {
+          const r = activeRows[c0 + i]!;
+          logprobs[r] = this.lpC[i]!;
+          if (entropy) entropy[r] = this.entC[i]!;
+        }
       }
+    };
+    if (store || T <= this.prefillChunk) {
+      const xL = this.runLayers(ids, T, store, acts);
+      this.finalNorm(xL, T);
+      head(0, nActive, 0);
+    } else {
+      // Inference only: row chunks over a temporary KV cache, activation memory O(chunk).
+      let a = 0;
+      const cache = new KvCache(d.layers, d.kvDim, T);
+      this.runChunked(ids, cache, (r0, rows) => {
+        let b = a;
+        while (b < nActive && activeRows[b]! < r0 + rows) b++;
+        head(a, b, r0);
+        a = b;
+      });
     }
     return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store, layerActs: acts, logits: keptLogits, bytes } };
   }
@@ -371,35 +390,56 @@ export class QwenModel {
     const T = ids.length;
     const d = this.weights.dims;
     if (T === 0) throw new RangeError('prefill: empty prompt');
-    const ws = this.ensure(T);
-    const c = this.ctx();
-    const n = T * d.hidden;
-    let x = this.xa.subarray(0, n);
-    let out = this.xb.subarray(0, n);
-    this.k.embeddingForward(this.weights.views.embed, ids, x, d.hidden);
-    for (let l = 0; l < d.layers; l++) {
-      const p = this.weights.views.layers[l]!;
-      const lora = this.lora?.layers[l] ?? null;
-      this.k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, T, d.hidden, this.cfg.rmsNormEps);
-      projectQkv(c, p, lora, ws, T, ws.positions);
-      cache.write(l, 0, ws.k, ws.v, T);
-      this.k.attentionForward({
-        q: ws.q, k: ws.k, v: ws.v, out: ws.att, lse: null, Tq: T, Tk: T, H: d.H, Hkv: d.Hkv, D: d.D,
-        scale: 1 / Math.sqrt(d.D), causal: true, qPos0: 0,
-      });
-      finishLayer(c, p, lora, ws, T, x, out);
-      const t = x;
-      x = out;
-      out = t;
-    }
-    cache.length = T;
-    const last = x.subarray((T - 1) * d.hidden, n);
-    const h = new Float32Array(d.hidden);
-    const r = new Float32Array(1);
-    this.k.rmsnormForward(last, this.weights.views.finalNorm, h, r, 1, d.hidden, this.cfg.rmsNormEps);
     const logits = new Float32Array(d.vocab);
-    this.k.sgemm(false, true, 1, d.vocab, d.hidden, 1, h, d.hidden, this.weights.views.lmHead, d.hidden, 0, logits, d.vocab);
+    this.runChunked(ids, cache, (r0, rows) => {
+      if (r0 + rows < T) return;
+      const last = this.hf.subarray((rows - 1) * d.hidden, rows * d.hidden);
+      this.k.sgemm(false, true, 1, d.vocab, d.hidden, 1, last, d.hidden, this.weights.views.lmHead, d.hidden, 0, logits, d.vocab);
+    });
     return logits;
+  }
+
+  /**
+   * Causal forward over ids in chunks of `prefillChunk` rows; each chunk's keys and values
+   * go to `cache` (rows r0..) and its queries attend to the cache (causal, qPos0 = r0), so
+   * activation memory is O(chunk) whatever the length. After each chunk, `onChunk(r0, rows)`
+   * finds the chunk's final-norm rows in this.hf[0 .. rows).
+   */
+  private runChunked(ids: Int32Array, cache: KvCache, onChunk: (r0: number, rows: number) => void): void {
+    const T = ids.length;
+    const d = this.weights.dims;
+    const hid = d.hidden;
+    const C = Math.min(this.prefillChunk, T);
+    const ws = this.ensure(C);
+    this.rope.ensure(T);
+    const c = this.ctx();
+    const pos = new Int32Array(C);
+    for (let r0 = 0; r0 < T; r0 += C) {
+      const rows = Math.min(C, T - r0);
+      for (let i = 0; i < rows; i++) pos[i] = r0 + i;
+      const n = rows * hid;
+      let x = this.xa.subarray(0, n);
+      let out = this.xb.subarray(0, n);
+      this.k.embeddingForward(this.weights.views.embed, ids.subarray(r0, r0 + rows), x, hid);
+      for (let l = 0; l < d.layers; l++) {
+        const p = this.weights.views.layers[l]!;
+        const lora = this.lora?.layers[l] ?? null;
+        this.k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, rows, hid, this.cfg.rmsNormEps);
+        projectQkv(c, p, lora, ws, rows, pos);
+        cache.write(l, r0, ws.k, ws.v, rows);
+        this.k.attentionForward({
+          q: ws.q, k: cache.k[l]!, v: cache.v[l]!, out: ws.att, lse: null, Tq: rows, Tk: r0 + rows, H: d.H, Hkv: d.Hkv, D: d.D,
+          scale: 1 / Math.sqrt(d.D), causal: true, qPos0: r0,
+        });
+        finishLayer(c, p, lora, ws, rows, x, out);
+        const t = x;
+        x = out;
+        out = t;
+      }
+      this.k.rmsnormForward(x, this.weights.views.finalNorm, this.hf, this.rstdF, rows, hid, this.cfg.rmsNormEps);
+      cache.length = r0 + rows;
+      onChunk(r0, rows);
+    }
   }
 
   /** Makes the RoPE tables cover positions [0, n) (call before decoding that far). */

@@ -131,3 +131,25 @@ test('stop token ids and stop strings end a sequence', () => {
   assert.equal(s3.finishReason, 'length');
   assert.equal(s3.tokens.length, 3);
 });
+
+test('chunked prefill and chunked inference forward match the oracle (chunk 37 rows)', () => {
+  const dir = ORACLES + 'qwen2-tiny';
+  const model = new QwenModel(ModelWeights.fromTensors(readModelConfig(dir), readModelWeights(dir)));
+  model.prefillChunk = 37;
+  const d = model.weights.dims;
+  const c = oracleCases('qwen2-tiny').find((x) => x.name === 'len300')!;
+  const ids = Int32Array.from(c.input_ids);
+  const r = model.forwardSequence(ids, shiftTargets(ids), null);
+  assert.ok(maxAbsDiff(r.logprobs, c.next_token_logprobs, c.length - 1) <= 1e-4);
+  const mask = new Float32Array(ids.length).fill(0).fill(1, 100, 250);
+  const rm = model.forwardSequence(ids, shiftTargets(ids), mask);
+  for (let t = 0; t < c.length - 1; t++) assert.equal(rm.logprobs[t], mask[t] ? r.logprobs[t] : 0);
+  const prefix = new KvCache(d.layers, d.kvDim, 200);
+  const logits = model.prefill(ids.subarray(0, 200), prefix);
+  assert.ok(Math.abs(logSoftmaxAt(logits, ids[200]!) - c.next_token_logprobs[199]!) <= 1e-4);
+  const suffix = new KvCache(d.layers, d.kvDim, 100);
+  const dec = new Decoder(model, 1);
+  let last = logits;
+  for (let t = 200; t < c.length; t++) last = dec.step([{ token: ids[t]!, prefix, suffix }]);
+  assert.ok(maxAbsDiff(last, c.last_logits) <= 1e-4);
+});
