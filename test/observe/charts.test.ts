@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { chartSvg, decimate, lineChartSvg, svgToPng, type ChartSeries } from '../../src/observe/charts.ts';
 import { formatTick, niceAxis, niceStep, rollingMean } from '../../src/observe/scales.ts';
 import { findAll, parseXml, textOf } from './xml.ts';
+import { darkPixels, decodePng } from './png.ts';
+import { spawnSync } from 'node:child_process';
 
 function pngSize(png: Buffer): { width: number; height: number } {
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -84,6 +86,20 @@ test('short series are drawn raw only; a lone point is a dot', () => {
   assert.equal(findAll(root, (e) => e.attrs['class'] === 'mean').length, 0);
   assert.equal(findAll(root, (e) => e.name === 'circle').length, 1);
   assert.equal(findAll(root, (e) => e.attrs['class'] === 'raw')[0]!.attrs['stroke-opacity'], undefined);
+});
+
+test('PNG pixels: the line is drawn where the SVG puts it; text renders when fonts exist', async () => {
+  // A rising line on a white background, no smoothing.
+  const svg = chartSvg([{ title: 'T', series: [{ name: 'r', points: [[0, 0], [10, 10]] }] }], { width: 400, panelHeight: 200, smooth: 1 });
+  const img = decodePng(await svgToPng(svg));
+  assert.equal(img.width, 400);
+  // Plot box: x 52..380, y 40..166 (MARGIN). The line runs from bottom-left to top-right:
+  // dark-ish pixels near the bottom-left corner of the plot, none in the empty top-left.
+  assert.ok(darkPixels(img, 55, 150, 90, 166, 200) > 0, 'line near the bottom left');
+  assert.equal(darkPixels(img, 60, 45, 120, 80, 200), 0, 'nothing in the empty top left');
+  const fonts = spawnSync('fc-list', { encoding: 'utf8' });
+  if (fonts.status !== 0 || fonts.stdout.trim() === '') return; // no fonts: text cannot render
+  assert.ok(darkPixels(img, 52, 2, 70, 20) > 0, 'the panel title "T" is rendered');
 });
 
 test('PNG through resvg: signature, IHDR size, scaled width', async () => {
