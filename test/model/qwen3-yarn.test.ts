@@ -87,3 +87,12 @@ test('KV-cache decode equals the full forward under qwen3 + YaRN past the origin
   }
   assert.ok(worst < 2e-5, `${worst}`);
 });
+
+test('dynamic NTK: default frequencies up to max_position_embeddings, rescaled base beyond', () => {
+  const cfg = tinyConfig({ head_dim: 16, max_position_embeddings: 100, rope_scaling: { type: 'dynamic', factor: 2 } });
+  const plain = ropeParameters(tinyConfig({ head_dim: 16, max_position_embeddings: 100 }));
+  assert.deepEqual(ropeParameters(cfg, 80).invFreq, plain.invFreq);
+  const at = ropeParameters(cfg, 300);
+  const base = 10000 * ((2 * 300) / 100 - 1) ** (16 / 14);
+  for (let i = 0; i < 8; i++) assert.ok(Math.abs(at.invFreq[i]! - 1 / base ** ((2 * i) / 16)) < 1e-15);
+});
