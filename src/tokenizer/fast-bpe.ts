@@ -168,3 +168,82 @@ export class FastByteLevelBpe {
     return syms;
   }
 }
+
+/**
+ * Decoding for the same tokenizers, as @huggingface/tokenizers' ByteLevel decoder does it:
+ * special tokens dropped first when asked (so they do not split a byte run), runs of
+ * byte-level tokens turned into bytes and decoded as UTF-8 with replacement characters,
+ * added tokens inserted as their text, unknown ids dropped.
+ */
+export class FastByteLevelDecoder {
+  private readonly bytes: (Uint8Array | null)[] = [];
+  private readonly addedText = new Map<number, string>();
+  private readonly skippable = new Set<number>();
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+  private constructor(
+    vocab: Record<string, number>,
+    added: { id: number; content: string; special?: boolean }[],
+    extraSpecial: string[],
+    charToByte: ReadonlyMap<string, number>,
+  ) {
+    const specialContents = new Set([...added.filter((a) => a.special).map((a) => a.content), ...extraSpecial]);
+    for (const [tok, id] of Object.entries(vocab)) {
+      const b = new Uint8Array(tok.length);
+      for (let i = 0; i < tok.length; i++) b[i] = charToByte.get(tok[i] as string) as number;
+      this.bytes[id] = b;
+      if (specialContents.has(tok)) this.skippable.add(id);
+    }
+    for (const a of added) {
+      this.addedText.set(a.id, a.content);
+      this.bytes[a.id] = null;
+      if (specialContents.has(a.content)) this.skippable.add(a.id);
+    }
+  }
+
+  /** The decoder for `json` (+ tokenizer_config), or null when the library must decode. */
+  static tryCreate(json: Record<string, unknown>, config: Record<string, unknown>, charToByte: ReadonlyMap<string, number>): FastByteLevelDecoder | null {
+    const dec = json['decoder'] as { type?: string } | null | undefined;
+    if (!dec || dec.type !== 'ByteLevel') return null;
+    if (config['clean_up_tokenization_spaces'] === true) return null;
+    const model = json['model'] as { type?: string; vocab?: Record<string, number>; end_of_word_suffix?: string | null } | undefined;
+    if (!model || model.type !== 'BPE' || !model.vocab || model.end_of_word_suffix) return null;
+    // Every vocabulary character must be a byte-level character.
+    for (const tok of Object.keys(model.vocab)) for (const c of tok) if (!charToByte.has(c)) return null;
+    const added = (json['added_tokens'] as { id: number; content: string; special?: boolean }[] | undefined) ?? [];
+    const extra = Array.isArray(config['additional_special_tokens'])
+      ? (config['additional_special_tokens'] as unknown[]).filter((x): x is string => typeof x === 'string')
+      : [];
+    return new FastByteLevelDecoder(model.vocab, added, extra, charToByte);
+  }
+
+  decode(ids: readonly number[], skipSpecial: boolean): string {
+    let out = '';
+    let run = new Uint8Array(256);
+    let len = 0;
+    const flush = () => {
+      if (len > 0) out += this.utf8.decode(run.subarray(0, len));
+      len = 0;
+    };
+    for (const id of ids) {
+      if (skipSpecial && this.skippable.has(id)) continue;
+      const text = this.addedText.get(id);
+      if (text !== undefined) {
+        flush();
+        out += text;
+        continue;
+      }
+      const b = this.bytes[id];
+      if (!b) continue;
+      if (len + b.length > run.length) {
+        const next = new Uint8Array(Math.max(run.length * 2, len + b.length));
+        next.set(run.subarray(0, len));
+        run = next;
+      }
+      run.set(b, len);
+      len += b.length;
+    }
+    flush();
+    return out;
+  }
+}

@@ -10,7 +10,8 @@ import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/fsx.ts';
 import { ChatTemplate, pickChatTemplate, type ChatMessage } from './chat-template.ts';
 import { QWEN_PRETOKENIZE_REGEX } from './bpe-trainer.ts';
-import { FastByteLevelBpe } from './fast-bpe.ts';
+import { FastByteLevelBpe, FastByteLevelDecoder } from './fast-bpe.ts';
+import { CHAR_TO_BYTE } from './bytelevel.ts';
 
 /** Default piece size for chunked encoding (the library slows down on very long strings). */
 export const ENCODE_CHUNK_CHARS = 16384;
@@ -72,6 +73,7 @@ class HfTextTokenizer implements TextTokenizer {
   constructor(
     private readonly tok: Tokenizer,
     private readonly fast: FastByteLevelBpe | null,
+    private readonly fastDecoder: FastByteLevelDecoder | null,
     private readonly chunkChars: number,
     config: Record<string, unknown>,
     templateText: string | null,
@@ -110,6 +112,7 @@ class HfTextTokenizer implements TextTokenizer {
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
     if (ids.length === 0) return '';
+    if (this.fastDecoder) return this.fastDecoder.decode(ids, opts.skipSpecialTokens ?? false);
     return this.tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 
@@ -148,7 +151,8 @@ export function tokenizerFromJson(
   const tpl = pickChatTemplate(tokenizerConfig['chat_template'], templateSource);
   const plainConfig = tokenizerConfig['remove_space'] !== true && tokenizerConfig['do_lowercase_and_remove_accent'] !== true;
   const fast = useFast && plainConfig ? FastByteLevelBpe.tryCreate(tokenizerJson as Record<string, unknown>, tok) : null;
-  return new HfTextTokenizer(tok, fast, canChunk(tokenizerJson as Record<string, unknown>) ? chunkChars : 0, config, tpl, templateSource, extraEos);
+  const fastDecoder = useFast ? FastByteLevelDecoder.tryCreate(tokenizerJson as Record<string, unknown>, config, CHAR_TO_BYTE) : null;
+  return new HfTextTokenizer(tok, fast, fastDecoder, canChunk(tokenizerJson as Record<string, unknown>) ? chunkChars : 0, config, tpl, templateSource, extraEos);
 }
 
 /** Loads `<dir>/tokenizer.json` (+ `tokenizer_config.json`, `chat_template.jinja`, `generation_config.json` eos ids). */

@@ -235,3 +235,22 @@ test('fast encoder gives the library\'s ids (plain, NFC normalizer, array merges
     assert.deepEqual(fast.encode(babi), lib.encode(babi));
   }
 });
+
+test('fast decoder gives the library\'s text (byte fragments, specials skipped or kept, unknown ids)', () => {
+  const json = trainByteLevelBpe([...TEXTS, 'héllo 求解 🎉 e\u0301'], { vocabSize: 420, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const config = { additional_special_tokens: ['<|im_start|>', '<|im_end|>'] };
+  const lib = tokenizerFromJson(json, config, 'x', [], 'y', 0, false);
+  const fast = tokenizerFromJson(json, config);
+  const rng = new Rng(3);
+  const n = lib.vocabSize;
+  for (let trial = 0; trial < 400; trial++) {
+    const ids = Array.from({ length: 1 + rng.int(30) }, () => (rng.int(10) === 0 ? n - 1 - rng.int(5) : rng.int(10) === 0 ? n + rng.int(50) : rng.int(n)));
+    for (const skip of [false, true]) {
+      assert.equal(fast.decode(ids, { skipSpecialTokens: skip }), lib.decode(ids, { skipSpecialTokens: skip }), `${JSON.stringify(ids)} skip=${skip}`);
+    }
+  }
+  // A special token between the two bytes of "é": kept it splits the character, skipped it does not.
+  const special = fast.tokenToId('<|im_end|>')!;
+  assert.equal(fast.decode([0xc3, special, 0xa9], { skipSpecialTokens: true }), 'é');
+  assert.equal(fast.decode([0xc3, special, 0xa9]), '\ufffd<|im_end|>\ufffd');
+});
