@@ -17,7 +17,9 @@
  *   (inv_freq/factor) and extrapolation (inv_freq) with a linear ramp between the correction
  *   dims of beta_fast (default 32) and beta_slow (default 1) rotations over
  *   original_max_position_embeddings (rope_scaling's, else config's max_position_embeddings),
- *   floor/ceil truncated; attention factor = given `attention_factor`, else
+ *   floor/ceil truncated; `factor` as given (current transformers, after PR #40320; older
+ *   versions replaced it by max_position_embeddings / original_max_position_embeddings
+ *   whenever the latter was set, transformers#38224); attention factor = given `attention_factor`, else
  *   get_mscale(factor, mscale)/get_mscale(factor, mscale_all_dim) when both given,
  *   else 0.1·ln(factor) + 1;
  * - llama3: low/high frequency wavelength bands (factor, low_freq_factor, high_freq_factor).
