@@ -7,6 +7,8 @@
 export const METRIC_ALIASES = {
   // The outcome score before length shaping first: shaping penalties would hide progress.
   reward: ['critic/score/mean', 'critic/rewards/mean', 'reward/mean', 'reward'],
+  /** The reward after overlong shaping (what the policy gradient sees). */
+  shapedReward: ['critic/rewards/mean', 'reward/mean'],
   accuracy: ['critic/accuracy', 'reward/acc', 'reward/accuracy', 'train/accuracy', 'accuracy', 'acc'],
   responseLength: ['response_length/mean', 'completions/mean_length'],
   truncation: ['response_length/clip_ratio', 'completions/clipped_ratio'],

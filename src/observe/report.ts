@@ -74,6 +74,7 @@ function lossPanels(metrics: readonly MetricsLine[]): ChartPanel[] {
 }
 
 const DYNAMICS: { title: string; role: MetricRole }[] = [
+  { title: 'Shaped reward', role: 'shapedReward' },
   { title: 'Response length', role: 'responseLength' },
   { title: 'Entropy', role: 'entropy' },
   { title: 'Clip fraction', role: 'clipFraction' },
@@ -134,8 +135,10 @@ function rlSection(run: RunFolder, mainSvg: string, opts: ReportOptions): string
   const parts = [`<figure>${mainSvg}</figure>`, stageTable(rl)];
   const panels: ChartPanel[] = [];
   const absent: string[] = [];
+  const rewardKey = keyFor(rl, 'reward');
   for (const d of DYNAMICS) {
     const k = keyFor(rl, d.role);
+    if (d.role === 'shapedReward' && (k === undefined || k === rewardKey)) continue; // nothing beyond the main chart
     if (k) panels.push({ title: `${d.title} (${k})`, series: [{ name: k, points: pointsOf(rl, k) }] });
     else absent.push(`${d.title} (${METRIC_ALIASES[d.role][0]})`);
   }

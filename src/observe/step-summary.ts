@@ -3,7 +3,7 @@
  * accuracy, response length, entropy, clip fraction, KL, and the step's time split
  * between sampling, reward and update. Fields absent from the line are left out.
  */
-import { pickValue, timingSplit } from './metric-names.ts';
+import { pickKey, pickValue, timingSplit } from './metric-names.ts';
 import { formatSeconds } from './progress.ts';
 
 /** A number in at most `digits` significant digits, without exponent for usual sizes. */
@@ -26,6 +26,7 @@ export function formatStepSummary(line: Record<string, unknown>): string {
   };
   add('loss', phase === 'rl' ? undefined : pickValue(line, 'loss'), 4);
   add('reward', pickValue(line, 'reward'));
+  if (pickKey(line, 'shapedReward') !== pickKey(line, 'reward')) add('shaped', pickValue(line, 'shapedReward'));
   add('acc', pickValue(line, 'accuracy'));
   const len = pickValue(line, 'responseLength');
   if (len !== undefined) parts.push(`len ${Math.round(len)}`);

@@ -44,6 +44,7 @@ export function writeFixtureRun(dir: string, opts: { sftSteps?: number; rlStepsP
         stage,
         'critic/score/mean': p + 0.1 * rng.float(),
         'critic/accuracy': p * 0.9 + 0.1 * rng.float(),
+        'critic/rewards/mean': p - 0.1 * rng.float(),
         'response_length/mean': 120 + 40 * rng.float() + 20 * stage,
         'actor/entropy': 1.5 - i / (2 * per) + 0.1 * rng.float(),
         'actor/pg_clipfrac': 0.02 * rng.float(),

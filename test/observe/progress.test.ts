@@ -92,6 +92,10 @@ test('step summary: RL line with time split; SFT line with loss and lr', () => {
     'timing_s/gen': 6, 'timing_s/reward': 1, 'timing_s/old_log_prob': 1, 'timing_s/update_actor': 2,
   });
   assert.equal(rl, '[rl s1] step 12 | reward 0.412 | acc 0.375 | len 212 | ent 1.23 | clip 0.02 | kl 0.0012 | 10s (sampling 60% reward 10% update 30%)');
+  assert.equal(
+    formatStepSummary({ step: 2, phase: 'rl', stage: 2, 'critic/score/mean': 0.5, 'critic/rewards/mean': 0.25, 'reward/acc': 0.5 }),
+    '[rl s2] step 2 | reward 0.5 | shaped 0.25 | acc 0.5',
+  );
   const sft = formatStepSummary({ step: 3, phase: 'sft', stage: null, loss: 2.34567, lr: 0.0001, 'time/step_s': 0.5 });
   assert.equal(sft, '[sft] step 3 | loss 2.346 | lr 1.0e-4 | 0.5s');
 });

@@ -86,7 +86,7 @@ test('report on a full run folder: self-contained HTML with charts, eval table, 
       assert.equal(findAll(p, (e) => e.attrs['class'] === 'vrule').length, 1);
     }
     const allTitles = trees.flatMap((t) => findAll(t, (e) => e.attrs['class'] === 'panel').map((e) => e.attrs['data-title']));
-    for (const want of ['Response length (response_length/mean)', 'Entropy (actor/entropy)', 'Clip fraction (actor/pg_clipfrac)', 'KL (actor/ppo_kl)', 'Seconds per step', 'sft loss', 'Accuracy by input length', 'curriculum/retro_carried']) {
+    for (const want of ['Shaped reward (critic/rewards/mean)', 'Response length (response_length/mean)', 'Entropy (actor/entropy)', 'Clip fraction (actor/pg_clipfrac)', 'KL (actor/ppo_kl)', 'Seconds per step', 'sft loss', 'Accuracy by input length', 'curriculum/retro_carried']) {
       assert.ok(allTitles.includes(want), `missing chart ${want}; have ${allTitles.join(' | ')}`);
     }
 
