@@ -285,6 +285,8 @@ export interface WrittenReport {
   html: string;
   png: string | null;
   notes: string[];
+  /** The headline sentence (see `headline`), or null without RL results. */
+  headline: string | null;
 }
 
 /** Reads a run folder and writes report.html and report.png (atomically). */
@@ -305,5 +307,5 @@ export async function writeReport(runDir: string, opts: WriteReportOptions = {})
       notes.push(`report.png not written: ${(err as Error).message}`);
     }
   }
-  return { html: htmlPath, png: pngPath, notes };
+  return { html: htmlPath, png: pngPath, notes, headline: run.results ? headline(run.results) : null };
 }

@@ -190,7 +190,7 @@ test('longrl report RUN_DIR writes the report and names it; bad flags exit 2', a
     writeFixtureRun(dir, { sftSteps: 3, rlStepsPerStage: 5 });
     const ok = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', dir, '--no-png'], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);
-    assert.equal(ok.stdout, `Report: ${join(dir, 'report.html')}\n`);
+    assert.equal(ok.stdout, `At the longest length (1024): rl-final 47.5% vs sft 22.5% (+25.0 points) and sft-continued 25.0% (+22.5 points).\nReport: ${join(dir, 'report.html')}\n`);
     assert.ok(existsSync(join(dir, 'report.html')));
     assert.ok(!existsSync(join(dir, 'report.png')));
     const bad = spawnSync(process.execPath, [join(repo, 'bin/longrl.js'), 'report', dir, '--smooth', '0'], { encoding: 'utf8' });

@@ -55,6 +55,7 @@ export function register(program: Command): void {
       }
       const res = await writeReport(runDir, opts);
       for (const note of res.notes) process.stderr.write(`note: ${note}\n`);
+      if (res.headline) process.stdout.write(`${res.headline}\n`);
       process.stdout.write(`Report: ${res.html}\n`);
       if (res.png) process.stdout.write(`Chart: ${res.png}\n`);
     });
