@@ -15,7 +15,7 @@ import type { SampleParams, SampledSequence, FinishReason } from '../policy/type
 import { Rng } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { KvCache } from './kvcache.ts';
-import { finishLayer, projectQkv } from './layer.ts';
+import { finishLayer, fusedGateUp, projectQkv, projectQkvFused, SLOT } from './layer.ts';
 import type { QwenModel } from './qwen.ts';
 import { TokenPicker } from './sampler.ts';
 import { Workspace } from './workspace.ts';
@@ -41,6 +41,10 @@ export class Decoder {
   private readonly hf: Float32Array;
   private readonly rstd: Float32Array;
   readonly logits: Float32Array;
+  private readonly qkv: Float32Array;
+  private readonly guBuf: Float32Array;
+  /** Per layer, the adjacent gate+up weights as one matrix (null if not adjacent). */
+  private readonly guW: (Float32Array | null)[];
 
   constructor(readonly model: QwenModel, readonly maxRows: number) {
     const d = model.weights.dims;
@@ -57,6 +61,9 @@ export class Decoder {
     this.hf = new Float32Array(maxRows * d.hidden);
     this.rstd = new Float32Array(maxRows);
     this.logits = new Float32Array(maxRows * d.vocab);
+    this.qkv = new Float32Array(maxRows * d.qkvDim);
+    this.guBuf = new Float32Array(maxRows * 2 * d.inter);
+    this.guW = model.weights.views.layers.map(fusedGateUp);
   }
 
   /**
@@ -89,7 +96,8 @@ export class Decoder {
       const p = w.layers[l]!;
       const lora = m.lora?.layers[l] ?? null;
       k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, S, hidden, c.eps);
-      projectQkv(c, p, lora, ws, S, this.pos);
+      if (lora && (lora[SLOT.q] || lora[SLOT.k] || lora[SLOT.v])) projectQkv(c, p, lora, ws, S, this.pos);
+      else projectQkvFused(c, p, ws, S, this.pos, this.qkv);
       for (let r = 0; r < S; r++) {
         const row = rows[r]!;
         row.suffix.write(l, row.suffix.length, ws.k.subarray(r * kvDim), ws.v.subarray(r * kvDim), 1);
@@ -114,7 +122,8 @@ export class Decoder {
         });
       }
       mergeAttention(this.o1, this.l1, this.o2, this.l2, ws.att, S * H, D);
-      finishLayer(c, p, lora, ws, S, x, out);
+      const guW = this.guW[l]!;
+      finishLayer(c, p, lora, ws, S, x, out, guW ? { W: guW, buf: this.guBuf } : null);
       const t = x;
       x = out;
       out = t;

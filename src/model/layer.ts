@@ -87,6 +87,13 @@ export function projectQkv(c: LayerCtx, p: LayerParams, lora: LoraLayer | null, 
   linearForward(k, ws.h1, T, hidden, s.Wq, s.bq, qOut, qDim, lora?.[SLOT.q] ?? null, ws.loraU[SLOT.q]);
   linearForward(k, ws.h1, T, hidden, s.Wk, s.bk, kOut, kvDim, lora?.[SLOT.k] ?? null, ws.loraU[SLOT.k]);
   linearForward(k, ws.h1, T, hidden, s.Wv, s.bv, ws.v, kvDim, lora?.[SLOT.v] ?? null, ws.loraU[SLOT.v]);
+  normAndRope(c, p, ws, T, positions);
+}
+
+/** q/k RMSNorm (qwen3) from qPre/kPre into q/k, then RoPE on q and k. */
+function normAndRope(c: LayerCtx, p: LayerParams, ws: Workspace, T: number, positions: Int32Array): void {
+  const { k, d } = c;
+  const { qDim, kvDim, H, Hkv, D } = d;
   if (c.qkNorm) {
     k.rmsnormForward(ws.qPre, p.qNorm!, ws.q, ws.rstdQ, T * H, D, c.eps);
     k.rmsnormForward(ws.kPre, p.kNorm!, ws.k, ws.rstdK, T * Hkv, D, c.eps);
@@ -95,8 +102,37 @@ export function projectQkv(c: LayerCtx, p: LayerParams, lora: LoraLayer | null, 
   k.ropeForward(ws.k, T, Hkv, D, kvDim, positions, c.cos, c.sin);
 }
 
+/**
+ * projectQkv for few rows (decode) without LoRA on q/k/v: one GEMM over the fused q/k/v
+ * weight into `qkv` [T, qkvDim], then the rows are split into ws.q/k/v (a small copy):
+ * one weight pass and one kernel call instead of three.
+ */
+export function projectQkvFused(c: LayerCtx, p: LayerParams, ws: Workspace, T: number, positions: Int32Array, qkv: Float32Array): void {
+  const { k, d } = c;
+  const { hidden, qDim, kvDim, qkvDim } = d;
+  linearForward(k, ws.h1, T, hidden, p.qkvW, p.qkvB, qkv, qkvDim, null, undefined);
+  const qOut = c.qkNorm ? ws.qPre : ws.q;
+  const kOut = c.qkNorm ? ws.kPre : ws.k;
+  for (let t = 0; t < T; t++) {
+    const o = t * qkvDim;
+    qOut.set(qkv.subarray(o, o + qDim), t * qDim);
+    kOut.set(qkv.subarray(o + qDim, o + qDim + kvDim), t * kvDim);
+    ws.v.set(qkv.subarray(o + qDim + kvDim, o + qkvDim), t * kvDim);
+  }
+  normAndRope(c, p, ws, T, positions);
+}
+
+/** The gate and up weights as one [2I, hidden] view when they are adjacent in memory (they are in ModelWeights). */
+export function fusedGateUp(p: LayerParams): Float32Array | null {
+  const g = p.gateW;
+  const u = p.upW;
+  if (g.buffer !== u.buffer || g.byteOffset + g.byteLength !== u.byteOffset) return null;
+  return new Float32Array(g.buffer, g.byteOffset, g.length + u.length);
+}
+
 /** Everything after attention: x2 = x + att·Woᵀ, then the MLP block; writes `out`. */
-export function finishLayer(c: LayerCtx, p: LayerParams, lora: LoraLayer | null, ws: Workspace, T: number, x: Float32Array, out: Float32Array): void {
+export function finishLayer(c: LayerCtx, p: LayerParams, lora: LoraLayer | null, ws: Workspace, T: number, x: Float32Array, out: Float32Array,
+  gu: { W: Float32Array; buf: Float32Array } | null = null): void {
   const { k, d } = c;
   const { hidden, qDim, inter } = d;
   const n = T * hidden;
@@ -105,8 +141,18 @@ export function finishLayer(c: LayerCtx, p: LayerParams, lora: LoraLayer | null,
   linearForward(k, ws.att, T, qDim, p.oW, null, x2, hidden, lora?.[SLOT.o] ?? null, ws.loraU[SLOT.o]);
   k.axpy(n, 1, x, x2);
   k.rmsnormForward(x2, p.postNorm, ws.h2, ws.rstd2, T, hidden, c.eps);
-  linearForward(k, ws.h2, T, hidden, p.gateW, null, ws.g, inter, lora?.[SLOT.gate] ?? null, ws.loraU[SLOT.gate]);
-  linearForward(k, ws.h2, T, hidden, p.upW, null, ws.u, inter, lora?.[SLOT.up] ?? null, ws.loraU[SLOT.up]);
+  if (gu && !lora?.[SLOT.gate] && !lora?.[SLOT.up]) {
+    // Few rows (decode): one GEMM over the adjacent gate and up weights, rows split after.
+    linearForward(k, ws.h2, T, hidden, gu.W, null, gu.buf, 2 * inter, null, undefined);
+    for (let t = 0; t < T; t++) {
+      const o = 2 * t * inter;
+      ws.g.set(gu.buf.subarray(o, o + inter), t * inter);
+      ws.u.set(gu.buf.subarray(o + inter, o + 2 * inter), t * inter);
+    }
+  } else {
+    linearForward(k, ws.h2, T, hidden, p.gateW, null, ws.g, inter, lora?.[SLOT.gate] ?? null, ws.loraU[SLOT.gate]);
+    linearForward(k, ws.h2, T, hidden, p.upW, null, ws.u, inter, lora?.[SLOT.up] ?? null, ws.loraU[SLOT.up]);
+  }
   k.swigluForward(ws.g, ws.u, ws.a, T * inter);
   linearForward(k, ws.a, T, inter, p.downW, null, out, hidden, lora?.[SLOT.down] ?? null, ws.loraU[SLOT.down]);
   k.axpy(n, 1, x2, out);
