@@ -147,7 +147,7 @@ function isolated(pts: readonly (readonly [number, number | null])[]): [number, 
   return out;
 }
 
-function renderPanel(panel: ChartPanel, box: Box, xAxis: ChartAxis, opts: ChartOptions, colorOffset: number): string {
+function renderPanel(panel: ChartPanel, box: Box, xAxis: ChartAxis, opts: ChartOptions): string {
   const plot = { x: box.x + MARGIN.left, y: box.y + MARGIN.top, w: box.w - MARGIN.left - MARGIN.right, h: box.h - MARGIN.top - MARGIN.bottom };
   const out: string[] = [`<g class="panel" data-title="${esc(panel.title)}">`];
   out.push(`<text x="${num(box.x + MARGIN.left)}" y="${num(box.y + 16)}" font-size="13" font-weight="bold" fill="#222">${esc(panel.title)}</text>`);
@@ -198,7 +198,7 @@ function renderPanel(panel: ChartPanel, box: Box, xAxis: ChartAxis, opts: ChartO
   // Lines: raw at low opacity, then the rolling mean on top.
   out.push(`<g class="lines" fill="none" stroke-width="1.6" stroke-linejoin="round">`);
   panel.series.forEach((s, i) => {
-    const color = s.color ?? PALETTE[(i + colorOffset) % PALETTE.length];
+    const color = s.color ?? PALETTE[i % PALETTE.length];
     const w = opts.smooth ?? defaultWindow(s.points.length);
     const smooth = w > 1;
     const buckets = Math.max(50, Math.round(plot.w));
@@ -218,7 +218,7 @@ function renderPanel(panel: ChartPanel, box: Box, xAxis: ChartAxis, opts: ChartO
     let lx = plot.x;
     out.push(`<g class="legend" font-size="10" fill="#333">`);
     panel.series.forEach((s, i) => {
-      const color = s.color ?? PALETTE[(i + colorOffset) % PALETTE.length];
+      const color = s.color ?? PALETTE[i % PALETTE.length];
       out.push(`<rect x="${num(lx)}" y="${num(box.y + 24)}" width="12" height="4" fill="${color}"/>`);
       out.push(`<text x="${num(lx + 16)}" y="${num(box.y + 29)}">${esc(s.name)}</text>`);
       lx += 26 + s.name.length * 6;
@@ -251,7 +251,7 @@ export function chartSvg(panels: readonly ChartPanel[], opts: ChartOptions = {})
   if (opts.title) out.push(`<text x="${num(width / 2)}" y="18" font-size="15" font-weight="bold" text-anchor="middle" fill="#111">${esc(opts.title)}</text>`);
   panels.forEach((p, i) => {
     const box = { x: (i % cols) * pw, y: titleH + Math.floor(i / cols) * ph, w: pw, h: ph };
-    out.push(renderPanel(p, box, xAxis, opts, 0));
+    out.push(renderPanel(p, box, xAxis, opts));
   });
   out.push('</svg>');
   return out.join('\n');
