@@ -24,7 +24,12 @@ import { Workspace } from './workspace.ts';
 export interface DecodeRow {
   token: number;
   prefix: KvCache;
-  suffix: KvCache;
+  /**
+   * The row's own cache for generated tokens, or null when the row owns `prefix` alone (a
+   * single sample): its tokens are appended to `prefix` (capacity must allow) and one
+   * attention call covers everything.
+   */
+  suffix: KvCache | null;
 }
 
 /** Batched one-token decode over preallocated buffers (no allocation per step). */
@@ -81,7 +86,7 @@ export class Decoder {
     for (let r = 0; r < S; r++) {
       const row = rows[r]!;
       this.ids[r] = row.token;
-      this.pos[r] = row.prefix.length + row.suffix.length;
+      this.pos[r] = row.prefix.length + (row.suffix ? row.suffix.length : 0);
       maxPos = Math.max(maxPos, this.pos[r]!);
     }
     m.ensurePositions(maxPos + 1);
@@ -100,35 +105,46 @@ export class Decoder {
       else projectQkvFused(c, p, ws, S, this.pos, this.qkv);
       for (let r = 0; r < S; r++) {
         const row = rows[r]!;
-        row.suffix.write(l, row.suffix.length, ws.k.subarray(r * kvDim), ws.v.subarray(r * kvDim), 1);
+        const own = row.suffix ?? row.prefix;
+        own.write(l, own.length, ws.k.subarray(r * kvDim), ws.v.subarray(r * kvDim), 1);
       }
-      // Shared prefix: one call per group with the group's queries batched.
       for (let a = 0; a < S;) {
         const prefix = rows[a]!.prefix;
+        if (rows[a]!.suffix === null) {
+          // A single sample owning its cache: one call over prompt + generated tokens.
+          k.attentionForward({
+            q: ws.q.subarray(a * qDim), k: prefix.k[l]!, v: prefix.v[l]!, out: ws.att.subarray(a * qDim), lse: null,
+            Tq: 1, Tk: prefix.length + 1, H, Hkv, D, scale, causal: false, qPos0: 0,
+          });
+          a++;
+          continue;
+        }
         let b = a + 1;
         while (b < S && rows[b]!.prefix === prefix) b++;
+        // Shared prefix: one call for the group's queries batched.
         k.attentionForward({
           q: ws.q.subarray(a * qDim), k: prefix.k[l]!, v: prefix.v[l]!, out: this.o1.subarray(a * qDim), lse: this.l1.subarray(a * H),
           Tq: b - a, Tk: prefix.length, H, Hkv, D, scale, causal: false, qPos0: 0,
         });
+        // Own suffix (including the token just written), then the merge.
+        for (let r = a; r < b; r++) {
+          const suf = rows[r]!.suffix!;
+          k.attentionForward({
+            q: ws.q.subarray(r * qDim), k: suf.k[l]!, v: suf.v[l]!, out: this.o2.subarray(r * qDim), lse: this.l2.subarray(r * H),
+            Tq: 1, Tk: suf.length + 1, H, Hkv, D, scale, causal: false, qPos0: 0,
+          });
+        }
+        mergeAttention(this.o1.subarray(a * qDim), this.l1.subarray(a * H), this.o2.subarray(a * qDim), this.l2.subarray(a * H),
+          ws.att.subarray(a * qDim), (b - a) * H, D);
         a = b;
       }
-      // Own suffix (including the token just written).
-      for (let r = 0; r < S; r++) {
-        const suf = rows[r]!.suffix;
-        k.attentionForward({
-          q: ws.q.subarray(r * qDim), k: suf.k[l]!, v: suf.v[l]!, out: this.o2.subarray(r * qDim), lse: this.l2.subarray(r * H),
-          Tq: 1, Tk: suf.length + 1, H, Hkv, D, scale, causal: false, qPos0: 0,
-        });
-      }
-      mergeAttention(this.o1, this.l1, this.o2, this.l2, ws.att, S * H, D);
       const guW = this.guW[l]!;
       finishLayer(c, p, lora, ws, S, x, out, guW ? { W: guW, buf: this.guBuf } : null);
       const t = x;
       x = out;
       out = t;
     }
-    for (const row of rows) row.suffix.length++;
+    for (const row of rows) (row.suffix ?? row.prefix).length++;
     k.rmsnormForward(x, w.finalNorm, this.hf, this.rstd, S, hidden, c.eps);
     const logits = this.logits.subarray(0, S * d.vocab);
     k.sgemm(false, true, S, d.vocab, hidden, 1, this.hf, hidden, w.lmHead, hidden, 0, logits, d.vocab);
@@ -215,21 +231,22 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
       const prompt = prompts[pi]!;
       if (prompt.length === 0) throw new UserError(`prompt ${pi} is empty: sampling needs at least one prompt token`);
       for (const id of prompt) if (!(Number.isInteger(id) && id >= 0 && id < d.vocab)) throw new UserError(`prompt ${pi}: token id ${id} is outside the vocabulary [0, ${d.vocab})`);
-      const prefix = new KvCache(d.layers, d.kvDim, prompt.length);
+      // A single sample appends to its prompt's cache; a group shares it and keeps own suffixes.
+      const prefix = new KvCache(d.layers, d.kvDim, prompt.length + (params.n === 1 ? params.maxTokens : 0));
       const logits = model.prefill(Int32Array.from(prompt), prefix);
       const group: Group = { prompt: pi, prefix };
       for (let j = 0; j < params.n; j++) {
         const s: Stream = { prompt: pi, rng: Rng.derive(params.seed, `sample/${pi}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
         const r = picker.pick(logits, pick, s.rng);
         accept(s, r.token, r.logprob);
-        if (s.finish === null) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
+        if (s.finish === null && params.n > 1) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
         streams.push(s);
       }
     }
     decoder ??= new Decoder(model, maxRows);
     // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
     let active = streams.filter((s) => s.finish === null);
-    let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix! }));
+    let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix }));
     while (active.length > 0) {
       for (let r = 0; r < active.length; r++) {
         const s = active[r]!;

@@ -81,6 +81,10 @@ test('greedy decoding equals the argmax of the full forward; samples do not depe
   const prompt = Array.from(randomIds(9, cfg.vocabSize, 8));
   const [greedy] = generate(model, [prompt], { n: 2, temperature: 0, topP: 1, topK: 0, maxTokens: 12, seed: 1 });
   assert.deepEqual(greedy![0]!.tokens, greedy![1]!.tokens);
+  // n = 1 takes the single-cache path (tokens appended to the prompt's cache).
+  const [single] = generate(model, [prompt], { n: 1, temperature: 0, topP: 1, topK: 0, maxTokens: 12, seed: 1 });
+  assert.deepEqual(single![0]!.tokens, greedy![0]!.tokens);
+  single![0]!.logprobs.forEach((lp, t) => assert.ok(Math.abs(lp - greedy![0]!.logprobs[t]!) < 1e-5));
   const seq = [...prompt];
   for (let t = 0; t < 12; t++) {
     const logits = model.lastLogits(Int32Array.from(seq));
