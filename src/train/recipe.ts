@@ -529,6 +529,7 @@ export class RecipeRun {
       this.log('');
       this.log(formatResultsText(this.state.results));
     }
+    this.log(this.recipe.reward.judge ? `reward: hybrid (rule + judge ${this.recipe.reward.judge.model})` : 'reward: rule-only (no judge was configured)');
     this.log(`compute: RL ${(this.state.rlFlops / 1e12).toFixed(3)} TFLOP in ${this.state.rlSeconds.toFixed(0)}s; sft-continued ${(this.state.sftContFlops / 1e12).toFixed(3)} TFLOP in ${this.state.sftContSeconds.toFixed(0)}s (wall times of this process; resumed parts excluded)`);
     return { runDir: this.runDir, results: this.state.results };
   }
