@@ -86,6 +86,11 @@ function nonFiniteName(x: number): string {
 }
 
 function flattenInto(out: Map<string, unknown>, prefix: string, value: unknown): void {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    // Typed arrays (e.g. per-stage histograms) are logged as plain JSON arrays.
+    out.set(prefix, Array.from(value as unknown as ArrayLike<number>, (x) => (typeof x === 'bigint' ? Number(x) : x)));
+    return;
+  }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenInto(out, prefix ? `${prefix}/${k}` : k, v);
     return;

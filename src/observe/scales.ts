@@ -73,18 +73,37 @@ function trim(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** Trailing rolling mean over a window of `w` points; nulls are skipped (null if none). */
+/**
+ * Trailing rolling mean over a window of `w` points; nulls are skipped (null if none).
+ * A running sum makes it O(n) for long runs; it is recomputed from scratch every `w`
+ * points so rounding cannot drift.
+ */
 export function rollingMean(values: readonly (number | null)[], w: number): (number | null)[] {
-  const out: (number | null)[] = [];
   const width = Math.max(1, Math.floor(w));
+  const out: (number | null)[] = [];
+  let sum = 0;
+  let count = 0;
   for (let i = 0; i < values.length; i++) {
-    let sum = 0;
-    let count = 0;
-    for (let j = Math.max(0, i - width + 1); j <= i; j++) {
-      const v = values[j];
+    if (i % width === 0) {
+      sum = 0;
+      count = 0;
+      for (let j = Math.max(0, i - width + 1); j <= i; j++) {
+        const v = values[j];
+        if (v !== null && v !== undefined) {
+          sum += v;
+          count++;
+        }
+      }
+    } else {
+      const v = values[i];
       if (v !== null && v !== undefined) {
         sum += v;
         count++;
+      }
+      const old = i - width >= 0 ? values[i - width] : null;
+      if (old !== null && old !== undefined) {
+        sum -= old;
+        count--;
       }
     }
     out.push(count > 0 ? sum / count : null);

@@ -32,6 +32,13 @@ test('rolling mean: trailing window, gaps skipped', () => {
   assert.deepEqual(rollingMean([1, 2, 3, 4, 5], 2), [1, 1.5, 2.5, 3.5, 4.5]);
   assert.deepEqual(rollingMean([1, null, 3, null, null], 2), [1, 1, 3, 3, null]);
   assert.deepEqual(rollingMean([2, 4], 1), [2, 4]);
+  // Against the direct definition on a long noisy series with gaps.
+  const xs = Array.from({ length: 2000 }, (_, i) => (i % 97 === 0 ? null : Math.sin(i) * 1e3 + i));
+  const direct = xs.map((_, i) => {
+    const win = xs.slice(Math.max(0, i - 49), i + 1).filter((v): v is number => v !== null);
+    return win.length ? win.reduce((a, b) => a + b, 0) / win.length : null;
+  });
+  rollingMean(xs, 50).forEach((v, i) => assert.ok(Math.abs((v as number) - (direct[i] as number)) < 1e-9, `at ${i}`));
 });
 
 test('faceted chart is well-formed SVG with panels, ticks, legend, stage rules and raw+mean lines', () => {

@@ -46,6 +46,10 @@ test('canonical line: fixed key order, flattening, non-finite as null with a not
   assert.equal(JSON.stringify(b), expected);
   assert.equal(JSON.stringify(canonicalLine({ step: 0, phase: 'sft' }, 12.5)), '{"step":0,"phase":"sft","stage":null,"time/unix":12.5}');
   assert.throws(() => canonicalLine({ step: -1, phase: 'rl' }), /step/);
+  assert.equal(
+    JSON.stringify(canonicalLine({ step: 1, phase: 'rl', hist: new Float64Array([1, Number.NaN]), ids: [3, 4] })),
+    '{"step":1,"phase":"rl","stage":null,"hist":[1,null],"ids":[3,4],"nonfinite":{"hist[1]":"NaN"}}',
+  );
   assert.deepEqual(withoutWallClock(canonicalLine({ step: 1, phase: 'rl', 'perf/throughput': 5, 'perf/total_num_tokens': 9, 'timing_s/gen': 1, 'time/x': 2, tokens_per_s: 3 })), {
     step: 1, phase: 'rl', stage: null, 'perf/total_num_tokens': 9,
   });
