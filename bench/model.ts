@@ -103,14 +103,14 @@ function caseDecode(dims: Record<string, number>, ctx: number, group: number, st
   const model = new QwenModel(w, null, k);
   const d = w.dims;
   const prompt = ids(ctx, d.vocab, 9);
-  const prefix = new KvCache(d.layers, d.kvDim, ctx);
-  model.prefill(prompt, prefix);
   const out: Record<string, number> = {};
   for (const n of [1, group]) {
+    // As generate() does: one sample appends to its prompt's cache, a group shares it.
+    const prefix = new KvCache(d.layers, d.kvDim, ctx + (n === 1 ? steps + 8 : 0));
+    model.prefill(prompt, prefix);
     const dec = new Decoder(model, n);
-    const sufs = Array.from({ length: n }, () => new KvCache(d.layers, d.kvDim, steps + 8));
+    const rows = Array.from({ length: n }, () => ({ token: 0, prefix, suffix: n === 1 ? null : new KvCache(d.layers, d.kvDim, steps + 8) }));
     const feed = ids(steps + 8, d.vocab, 11);
-    const rows = sufs.map((s) => ({ token: 0, prefix, suffix: s }));
     for (let i = 0; i < 4; i++) { rows.forEach((r) => (r.token = feed[i]!)); dec.step(rows); }
     const t0 = performance.now();
     for (let i = 4; i < steps + 4; i++) { rows.forEach((r) => (r.token = feed[i]!)); dec.step(rows); }
