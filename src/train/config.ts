@@ -29,7 +29,7 @@ const posInt = () => z.number().int().positive();
 const LoraSchema = z.strictObject({
   rank: posInt().describe('LoRA rank r'),
   alpha: z.number().positive().describe('LoRA alpha (scale alpha / r)'),
-  targetModules: z.array(z.string()).optional().describe('projections to adapt (default: q, k, v, o)'),
+  targetModules: z.array(z.enum(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])).optional().describe('projections to adapt (default: all seven)'),
 });
 
 export const ModelSchema = z

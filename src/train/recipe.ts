@@ -25,7 +25,6 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LocalPolicy } from '../policy/local.ts';
 import type { Policy } from '../policy/types.ts';
 import { getPreset, presetConfig, type ModelPreset } from '../model/presets.ts';
 import { initModelWeights } from '../model/init.ts';
@@ -53,6 +52,7 @@ import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
 import { pretrainDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
+import { createPolicy } from './policy-factory.ts';
 import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
 import type { Datum } from '../policy/types.ts';
 
@@ -148,7 +148,7 @@ async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>)
 export class RecipeRun {
   readonly runDir: string;
   private state: RunState = freshState();
-  private policy!: LocalPolicy;
+  private policy!: Policy;
   private tok!: TextTokenizer;
   private data!: RunData;
   private fm!: FlopModel;
@@ -208,10 +208,7 @@ export class RecipeRun {
     const synthBar = r.data.synth ? this.bar('synthesise data', synthRecordCount(r), 'rec') : null;
     this.data = await prepareData(r, chatCounter(this.tok), { baseDir: this.opts.baseDir ?? process.cwd(), runDir: this.runDir, onRecord: () => synthBar?.tick() });
     synthBar?.finish();
-    this.policy = LocalPolicy.fromFolder(modelDir, {
-      ...(r.policy.threads !== undefined ? { threads: r.policy.threads } : {}),
-      ...(r.policy.lora ? { lora: { rank: r.policy.lora.rank, alpha: r.policy.lora.alpha, ...(r.policy.lora.targetModules ? { targetModules: r.policy.lora.targetModules } : {}) } as never } : {}),
-    });
+    this.policy = createPolicy(r.policy, modelDir);
     this.store = new CheckpointStore(this.runDir, r.checkpoint.keep);
     const latest = this.opts.resume ? this.store.latest() : null;
     if (latest) {
