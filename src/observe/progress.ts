@@ -149,6 +149,20 @@ export class ProgressBar {
     }
   }
 
+  /**
+   * Prints other output while the bar is on screen (a step summary, a warning): on a
+   * terminal the bar's line is cleared first and redrawn after, so the two never mix.
+   */
+  interrupt(write: () => void): void {
+    if (!this.tty || this.finished) {
+      write();
+      return;
+    }
+    this.stream.write('\r\x1b[K');
+    write();
+    this.draw();
+  }
+
   /** Prints the final line (always, TTY or not) and ends the bar. */
   finish(note?: string): void {
     if (this.finished) return;

@@ -78,6 +78,12 @@ test('TTY progress redraws one line with carriage return and erase, throttled', 
   assert.ok(h.writes.slice(0, 3).every((w) => w.startsWith('\r') && w.endsWith('\x1b[K')));
   assert.match(h.writes[1]!, /2\/4 .*reward 0\.5/);
   assert.equal(h.writes[3], '\n');
+  // Other output while a bar is shown: clear the line, print, redraw.
+  const q = new ProgressBar({ label: 'q', total: 2, stream: h.stream, now: h.now });
+  const before = h.writes.length;
+  q.interrupt(() => h.writes.push('summary\n'));
+  assert.deepEqual(h.writes.slice(before).map((w) => w.slice(0, 8)), ['\r\x1b[K', 'summary\n', '\rq  [...']);
+  q.finish();
   // A narrow terminal: the redrawn line is cut so it does not wrap.
   const narrow = { isTTY: true, columns: 20, write: (x: string) => h.writes.push(x) };
   new ProgressBar({ label: 'a-long-phase-name', total: 10, stream: narrow, now: h.now }).finish();
