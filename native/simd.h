@@ -50,6 +50,30 @@ static inline vf vexp(vf x) {
   return under ? vset(0.f) : y;
 }
 
+// In-register transpose of a W x W block (rows r[0..W-1]): log2(W) stages, each swapping
+// the off-diagonal sub-blocks of size bb between rows i and i + bb.
+template <int BB>
+static inline void transpose_stage(vf* r) {
+  vi lo, hi;
+  for (int l = 0; l < W; l++) {
+    lo[l] = (l & BB) ? W + l - BB : l;
+    hi[l] = (l & BB) ? W + l : l + BB;
+  }
+  for (int i = 0; i < W; i++) {
+    if (i & BB) continue;
+    vf a = r[i], b = r[i + BB];
+    r[i] = __builtin_shuffle(a, b, lo);
+    r[i + BB] = __builtin_shuffle(a, b, hi);
+  }
+}
+
+static inline void transpose_block(vf* r) {
+  if constexpr (W >= 16) transpose_stage<8>(r);
+  if constexpr (W >= 8) transpose_stage<4>(r);
+  transpose_stage<2>(r);
+  transpose_stage<1>(r);
+}
+
 static inline float sexp(float x) { return vexp(vset(x))[0]; }
 
 }  // namespace LRL_NS
