@@ -140,7 +140,7 @@ export function openAIModel(spec: string, opts: OpenAIModelOptions = {}): EvalMo
     const choices = [...(json.choices ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const out = choices.map((c) => ({ text: (api === 'chat' ? c.message?.content : c.text) ?? '', finishReason: c.finish_reason ?? 'unknown', completionTokens: null }));
     if (out.length !== req.n) throw new RetryableError(`asked for ${req.n} samples, got ${out.length}`);
-    if (out.some((s) => s.text.trim() === '')) throw new RetryableError('empty output');
+    if (out.some((s) => s.text === '')) throw new RetryableError('empty output');
     if (req.n === 1 && json.usage?.completion_tokens !== undefined) return [{ ...out[0]!, completionTokens: json.usage.completion_tokens }];
     return out;
   };
