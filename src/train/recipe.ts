@@ -365,7 +365,8 @@ export class RecipeRun {
       const t = performance.now();
       const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
       this.state.phaseStep++;
-      this.logLine({ phase: 'pretrain', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': (performance.now() - t) / 1000 });
+      const dt = (performance.now() - t) / 1000;
+      this.logLine({ phase: 'pretrain', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': dt, 'perf/throughput': (m['train/tokens'] as number) / dt });
       bar.tick();
       await this.maybeCheckpoint();
     }
@@ -388,7 +389,8 @@ export class RecipeRun {
       this.state.phaseStep++;
       const evalNow = held.length > 0 && ((cfg.evalEvery > 0 && this.state.phaseStep % cfg.evalEvery === 0) || this.state.phaseStep === total);
       if (evalNow) m['eval/heldout_loss'] = await heldOutLoss(this.policy, held);
-      this.logLine({ phase: 'sft', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': (performance.now() - t) / 1000 });
+      const dt = (performance.now() - t) / 1000;
+      this.logLine({ phase: 'sft', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': dt, 'perf/throughput': (m['train/tokens'] as number) / dt });
       bar.tick();
       await this.maybeCheckpoint();
     }

@@ -265,6 +265,9 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   metrics['timing_s/old_log_prob'] = oldS;
   metrics['timing_s/update_actor'] = updateS;
   metrics['timing_s/step'] = (performance.now() - tStep) / 1000;
+  // Tokens processed per second: sampled (prompt once per group + responses) and trained.
+  const sampledTokens = generated.reduce((a, g) => a + g.item.prompt.length + g.samples.reduce((b, s) => b + s.tokens.length, 0), 0);
+  metrics['perf/throughput'] = (sampledTokens + metrics['perf/total_num_tokens'] * rl.ppoEpochs) / metrics['timing_s/step'];
 
   const samples = generated.slice(0, rl.samplesToKeep).map((g) => ({
     id: g.id, response: ctx.decode(g.samples[0]?.tokens ?? []), reward: g.rewards_G[0] ?? 0, acc: (g.acc_G[0] ?? 0) === 1,

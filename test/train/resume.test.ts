@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withoutWallClock } from '../../src/observe/metrics-log.ts';
+import { writeModelFolder } from '../../src/model/folder.ts';
+import { buildInitModel } from '../../src/train/recipe.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin', 'longrl.js');
@@ -54,6 +56,10 @@ test('kill -9 mid-RL and --resume reproduce the uninterrupted metrics line for l
   try {
     const a = join(tmp, 'a');
     const b = join(tmp, 'b');
+    // One from-scratch base model for both runs (the smoke test covers model.init).
+    const base = join(tmp, 'base');
+    writeModelFolder(base, buildInitModel('tiny', {}, 0));
+    SETS.push('--set', `model={path: "${base}"}`);
     // The uninterrupted run and the one to kill run side by side.
     const [full, killed] = await Promise.all([
       run(['train', recipe, '--out', a, ...SETS]),
