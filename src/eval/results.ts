@@ -119,7 +119,7 @@ export function resultsMarkdown(r: EvalResults): string {
     const rows = [...Object.entries(b.columns).map(([k, v]) => [`mean ${k}`, v] as const), ...Object.entries(b.groups)];
     if (rows.length > 0) {
       out.push('', '| | score |', '|---|---|');
-      for (const [k, v] of rows) out.push(`| ${k} | ${fmt(v)} |`);
+      for (const [k, v] of rows) out.push(`| ${k.replaceAll('|', '\\|')} | ${fmt(v)} |`);
     }
   }
   return out.join('\n') + '\n';
