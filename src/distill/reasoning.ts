@@ -69,6 +69,6 @@ export function splitReply(content: string | null | undefined, reasoningContent?
 }
 
 /** The SFT trace in the QwenLong format: `<think>\n{reasoning}\n</think>\n\n{answer}`. */
-export function buildTrace(reasoning: string, answer: string): string {
+export function qwenlongTrace(reasoning: string, answer: string): string {
   return `${OPEN}\n${reasoning.trim()}\n${CLOSE}\n\n${answer.trim()}`;
 }

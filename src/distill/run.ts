@@ -24,7 +24,7 @@ import { writeJsonAtomic } from '../util/fsx.ts';
 import { UserError } from '../util/errors.ts';
 import { journalPath, openJournal, readJournal, type JournalEntry, type JournalHeader } from './journal.ts';
 import { OUTCOMES, pickShortestCorrect, scoreReplies, sftRecords, type Outcome } from './select.ts';
-import { summarize, type DistillSummary } from './summary.ts';
+import { summarizeDistill, type DistillSummary } from './summary.ts';
 import { TeacherError, type Teacher } from './teacher.ts';
 
 export interface DistillOptions {
@@ -197,7 +197,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   writeJsonlRecords(o.out, out);
 
   const counters: Record<string, number> = { ...o.teacher.counters(), ...(o.judge ? o.judge.counters() : {}) };
-  const summary = summarize({
+  const summary = summarizeDistill({
     teacher: o.teacher.name,
     data: o.dataPath ?? null,
     out: o.out,

@@ -10,7 +10,7 @@ import type { DocQARecord } from '../data/record.ts';
 import { goldAnswers } from '../data/record.ts';
 import { renderPrompt } from '../data/prompt.ts';
 import { hybridReward, type HybridOptions, type HybridResult } from '../reward/hybrid.ts';
-import { buildTrace, splitReply, type ReasoningFormat } from './reasoning.ts';
+import { qwenlongTrace, splitReply, type ReasoningFormat } from './reasoning.ts';
 import type { TeacherReply } from './teacher.ts';
 
 /** What became of one reply. */
@@ -51,7 +51,7 @@ export async function scoreReplies(record: DocQARecord, replies: readonly Teache
     if (rep.finishReason === 'length' || split.unclosed) return { ...base, outcome: 'truncated' };
     if (requireReasoning && split.reasoning === '') return { ...base, outcome: 'no_reasoning' };
     if (split.answer === '') return { ...base, outcome: 'no_answer' };
-    const trace = buildTrace(split.reasoning, split.answer);
+    const trace = qwenlongTrace(split.reasoning, split.answer);
     return { ...base, outcome: 'incorrect', trace, length: opts.measure(trace) };
   });
   const toScore = cands.filter((c) => c.trace !== null);

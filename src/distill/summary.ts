@@ -55,7 +55,7 @@ export interface DistillSummary {
 }
 
 /** Linear-interpolated percentile (numpy's default) of sorted values; null when empty. */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function linearPercentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const pos = (sorted.length - 1) * p;
   const lo = Math.floor(pos);
@@ -68,7 +68,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 export function lengthStats(values: readonly number[], unit: string): LengthStats {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.length ? s.reduce((x, y) => x + y, 0) / s.length : null;
-  return { unit, count: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), max: s.length ? (s[s.length - 1] as number) : null, mean };
+  return { unit, count: s.length, p50: linearPercentile(s, 0.5), p90: linearPercentile(s, 0.9), max: s.length ? (s[s.length - 1] as number) : null, mean };
 }
 
 function emptyStats(): SourceStats {
@@ -106,7 +106,7 @@ export interface SummaryInput {
   counters: Record<string, number>;
 }
 
-export function summarize(i: SummaryInput): DistillSummary {
+export function summarizeDistill(i: SummaryInput): DistillSummary {
   const total = emptyStats();
   const by: Record<string, SourceStats> = {};
   const lengths: number[] = [];

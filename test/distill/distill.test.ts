@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { createJudge } from '../../src/reward/judge.ts';
 import { distill, createOpenAITeacher, journalPath, summaryPath, type DistillOptions } from '../../src/distill/index.ts';
 import type { DocQARecord } from '../../src/data/record.ts';
 import { whitespaceChatCounter, whitespaceCounter } from '../../src/data/tokens.ts';
@@ -126,17 +127,17 @@ test('budget filtering: records over --max-input-tokens are never sent to the te
   }
 });
 
-test('faults: 429, 500, dropped connection and malformed JSON are retried and counted; a 400 fails the record, a rerun retries only it', async () => {
+test('faults: 429, 500, dropped connection, malformed JSON and time-outs are retried and counted; a 400 fails the record, a rerun retries only it', async () => {
   const dir = tmp();
   try {
     const faults: Record<string, Plan['fault']> = {
       q0: { mode: '429', times: 2 }, q1: { mode: '500', times: 1 }, q2: { mode: 'drop', times: 1 },
-      q3: { mode: 'malformed', times: 1 }, q4: { mode: '400', times: 1 },
+      q3: { mode: 'malformed', times: 1 }, q4: { mode: '400', times: 1 }, q5: { mode: 'slow', times: 1 },
     };
-    const records = [0, 1, 2, 3, 4, 5].map((i) => rec(i, 'Paris'));
+    const records = [0, 1, 2, 3, 4, 5, 6].map((i) => rec(i, 'Paris'));
     const out = join(dir, 'o.jsonl');
     await withServer((q) => ({ replies: [right('Paris')], ...(faults[q] ? { fault: faults[q] } : {}) }), async (url, s) => {
-      const o = opts(url, records, out, { n: 1 });
+      const o = opts(url, records, out, { n: 1, teacher: createOpenAITeacher({ url, model: 'test-teacher', backoffBaseMs: 1, concurrency: 4, timeoutMs: 1500 }) });
       const { summary } = await distill(o);
       const c = summary.counters;
       assert.equal(c['teacher/http_429'], 2);
@@ -145,24 +146,25 @@ test('faults: 429, 500, dropped connection and malformed JSON are retried and co
       assert.equal(c['teacher/connection_errors'], 1);
       assert.equal(c['teacher/malformed'], 1);
       assert.equal(c['teacher/http_4xx'], 1);
-      assert.equal(c['teacher/retries'], 5);
+      assert.equal(c['teacher/timeouts'], 1);
+      assert.equal(c['teacher/retries'], 6);
       assert.equal(c['teacher/errors'], 1);
-      assert.equal(c['teacher/requests'], 11);
-      assert.equal(s.requests(), 11);
+      assert.equal(c['teacher/requests'], 13);
+      assert.equal(s.requests(), 13);
       assert.equal(summary.failed, 1);
-      assert.deepEqual(readLines(out).map((l) => l['id']), ['r0', 'r1', 'r2', 'r3', 'r5']);
+      assert.deepEqual(readLines(out).map((l) => l['id']), ['r0', 'r1', 'r2', 'r3', 'r5', 'r6']);
       const attempts = new Map(readLines(journalPath(out)).filter((l) => l['id']).map((l) => [l['id'], l['attempts']]));
-      assert.deepEqual(Object.fromEntries(attempts), { r0: 3, r1: 2, r2: 2, r3: 2, r5: 1 });
+      assert.deepEqual(Object.fromEntries(attempts), { r0: 3, r1: 2, r2: 2, r3: 2, r5: 2, r6: 1 });
     });
     // The rerun (teacher healthy now) asks only for the failed record.
     await withServer(() => ({ replies: [right('Paris')] }), async (url, s) => {
       const { summary } = await distill(opts(url, records, out, { n: 1 }));
       assert.deepEqual(s.log, ['q4']);
-      assert.equal(summary.resumed, 5);
+      assert.equal(summary.resumed, 6);
       assert.equal(summary.asked_this_run, 1);
       assert.equal(summary.failed, 0);
-      assert.equal(summary.total.tried, 6);
-      assert.deepEqual(readLines(out).map((l) => l['id']), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+      assert.equal(summary.total.tried, 7);
+      assert.deepEqual(readLines(out).map((l) => l['id']), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -233,4 +235,34 @@ test('records whose data_source no verifier handles are refused before the teach
     await assert.rejects(distill(opts(url, records, join(tmpdir(), 'never.jsonl'))), /record "r1": .*mystery_v1/);
     assert.equal(s.requests(), 0);
   });
+});
+
+test('hybrid reward: the judge accepts an answer the rule misses; rule-correct replies are not judged', async () => {
+  const dir = tmp();
+  try {
+    const records = [rec(0, 'New York City'), rec(1, 'Paris')];
+    const plans: Record<string, Plan> = {
+      q0: { replies: [right('NYC', 'it is the big apple'), right('Boston', 'hmm')] },
+      q1: { replies: [right('Paris'), right('Paris', 'again')] },
+    };
+    const same = (a: string, b: string): boolean => [a, b].sort().join('|') === 'NYC|New York City';
+    const s = await startTeacherServer((q) => plans[q] as Plan, same);
+    try {
+      const judge = createJudge({ url: s.url, model: 'judge' });
+      const out = join(dir, 'o.jsonl');
+      const { summary } = await distill(opts(s.url, records, out, { n: 2, judge }));
+      judge.close();
+      assert.equal(s.judgeRequests(), 2, 'only the two rule-0 replies of r0 go to the judge');
+      const lines = readLines(out);
+      assert.deepEqual(lines.map((l) => l['id']), ['r0', 'r1']);
+      const sc = lines[0]!['scores'] as Record<string, unknown>;
+      assert.deepEqual([sc['rule'], sc['judge'], sc['score'], sc['extracted']], [0, 1, 1, 'NYC']);
+      assert.equal(summary.counters['judge/requests'], 2);
+      assert.equal(summary.total.outcomes.correct, 3);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitReply, buildTrace, percentile, lengthStats, parseTeacherSpec, parseChatCompletion, pickShortestCorrect, formatSummaryTable, summarize, type Candidate } from '../../src/distill/index.ts';
+import { splitReply, qwenlongTrace, linearPercentile, lengthStats, parseTeacherSpec, parseChatCompletion, pickShortestCorrect, formatSummaryTable, summarizeDistill, type Candidate } from '../../src/distill/index.ts';
 
 test('splitReply: reasoning_content, <think> blocks, a closing tag only, unclosed, none', () => {
   assert.deepEqual(splitReply('Therefore, the answer is 4.', '  2+2 is 4\n'), { reasoning: '2+2 is 4', answer: 'Therefore, the answer is 4.', format: 'reasoning_content', unclosed: false });
@@ -14,15 +14,15 @@ test('splitReply: reasoning_content, <think> blocks, a closing tag only, unclose
   assert.deepEqual(splitReply(null, ''), { reasoning: '', answer: '', format: 'none', unclosed: false });
   // both: reasoning_content first, then any think block left in content
   assert.deepEqual(splitReply('<think>more</think>ans', 'first'), { reasoning: 'first\n\nmore', answer: 'ans', format: 'reasoning_content', unclosed: false });
-  assert.equal(buildTrace(' r ', ' a '), '<think>\nr\n</think>\n\na');
+  assert.equal(qwenlongTrace(' r ', ' a '), '<think>\nr\n</think>\n\na');
 });
 
-test('percentile is numpy.percentile (linear) and lengthStats summarises', () => {
-  // numpy.percentile([1, 2, 3, 4], 90) == 3.7 ; [10] -> 10 ; [] -> None
-  assert.ok(Math.abs((percentile([1, 2, 3, 4], 0.9) as number) - 3.7) < 1e-12);
-  assert.equal(percentile([1, 2, 3, 4], 0.5), 2.5);
-  assert.equal(percentile([10], 0.9), 10);
-  assert.equal(percentile([], 0.5), null);
+test('linearPercentile is numpy.percentile (linear) and lengthStats summarises', () => {
+  // numpy.linearPercentile([1, 2, 3, 4], 90) == 3.7 ; [10] -> 10 ; [] -> None
+  assert.ok(Math.abs((linearPercentile([1, 2, 3, 4], 0.9) as number) - 3.7) < 1e-12);
+  assert.equal(linearPercentile([1, 2, 3, 4], 0.5), 2.5);
+  assert.equal(linearPercentile([10], 0.9), 10);
+  assert.equal(linearPercentile([], 0.5), null);
   assert.deepEqual(lengthStats([5, 1, 3], 'tokens'), { unit: 'tokens', count: 3, p50: 3, p90: 4.6, max: 5, mean: 3 });
 });
 
@@ -62,7 +62,7 @@ test('summary table lists each data_source and the total', () => {
     id, data_source: src, kept: Array.from({ length: kept }, () => ({ id, data_source: src, document: 'd', question: 'q', answer: 'a' })),
     outcomes: { correct, incorrect: 4 - correct, truncated: 0, no_reasoning: 0, no_answer: 0 }, trace_lengths: lens, prompt_tokens: 100, completion_tokens: 50, attempts: 1,
   });
-  const s = summarize({
+  const s = summarizeDistill({
     teacher: 't', data: 'd.jsonl', out: 'o.jsonl', records: 4, overBudget: 1, failed: 0, resumed: 0, askedThisRun: 3,
     entries: [entry('a', 'musique_v1', 1, 2, [100]), entry('b', 'musique_v1', 0, 0, []), entry('c', 'docmath_v1', 1, 4, [300])],
     lengthUnit: 'tokens', counters: {},

@@ -5,14 +5,16 @@
  * return it, a `<think>` block in `content`, or only the closing `</think>` when the chat
  * template opened the block), finish reasons, a delay, and faults for the first k requests
  * of that question: 429 (with Retry-After: 0), 500, a dropped connection, a malformed
- * (non-JSON) 200, a 400. Every request is counted per question.
+ * (non-JSON) 200, a 400, a reply after 4 s (past the client's timeout). Every request is
+ * counted per question. With `judge`, requests with a system message are answered as the
+ * LLM judge (`[[YES]]` when `judge(answer1, answer2)` says so).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePrompt } from '../../src/data/prompt.ts';
 
 export type Format = 'rc' | 'think' | 'close' | 'none';
-export type FaultMode = '429' | '500' | 'drop' | 'malformed' | '400';
+export type FaultMode = '429' | '500' | 'drop' | 'malformed' | '400' | 'slow';
 
 export interface ReplySpec {
   reasoning: string;
@@ -38,6 +40,8 @@ export interface TeacherServer {
   log: string[];
   bodies: Record<string, unknown>[];
   requests: () => number;
+  /** Judge requests answered. */
+  judgeRequests: () => number;
   maxConcurrent: () => number;
   close: () => Promise<void>;
 }
@@ -51,11 +55,12 @@ function message(r: ReplySpec): Record<string, unknown> {
   return { role: 'assistant', content: r.answer };
 }
 
-export async function startTeacherServer(plan: (question: string) => Plan): Promise<TeacherServer> {
+export async function startTeacherServer(plan: (question: string) => Plan, judge?: (a1: string, a2: string) => boolean): Promise<TeacherServer> {
   const perQuestion = new Map<string, number>();
   const log: string[] = [];
   const bodies: Record<string, unknown>[] = [];
   let total = 0;
+  let judgeCalls = 0;
   let active = 0;
   let maxActive = 0;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -63,6 +68,17 @@ export async function startTeacherServer(plan: (question: string) => Plan): Prom
     req.setEncoding('utf8');
     req.on('data', (c: string) => (raw += c));
     req.on('end', () => {
+      const body = JSON.parse(raw) as { messages: { role?: string; content: string }[]; n?: number };
+      if (judge && body.messages[0]?.role === 'system') {
+        const user = body.messages[1]?.content ?? '';
+        const a1 = /\nAnswer 1: (.*)\n/.exec(user)?.[1] ?? '';
+        const a2 = /\nAnswer 2: (.*)\n/.exec(user)?.[1] ?? '';
+        const verdict = judge(a1, a2) ? 'Same meaning. [[YES]]' : 'Different. [[NO]]';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: verdict }, finish_reason: 'stop' }] }));
+        judgeCalls++;
+        return;
+      }
       total++;
       active++;
       maxActive = Math.max(maxActive, active);
@@ -74,7 +90,6 @@ export async function startTeacherServer(plan: (question: string) => Plan): Prom
         }
       };
       res.on('close', release);
-      const body = JSON.parse(raw) as { messages: { content: string }[]; n?: number };
       bodies.push(body as unknown as Record<string, unknown>);
       const question = parsePrompt(body.messages[0]?.content ?? '')?.question ?? '';
       const k = (perQuestion.get(question) ?? 0) + 1;
@@ -86,6 +101,10 @@ export async function startTeacherServer(plan: (question: string) => Plan): Prom
           const m = p.fault.mode;
           if (m === 'drop') {
             res.socket?.destroy();
+            return;
+          }
+          if (m === 'slow') {
+            setTimeout(() => res.destroyed || res.end('{}'), 4000).unref();
             return;
           }
           if (m === 'malformed') {
@@ -121,6 +140,7 @@ export async function startTeacherServer(plan: (question: string) => Plan): Prom
     log,
     bodies,
     requests: () => total,
+    judgeRequests: () => judgeCalls,
     maxConcurrent: () => maxActive,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
