@@ -45,7 +45,12 @@ export interface SchedulerOptions {
   maxRowsPerCall: number;
   /** Seed of the calls whose requests gave none (each call takes the next derived one). */
   baseSeed: number;
+  /** Most requests waiting; beyond it `submit` refuses with {@link QueueFullError} (default 1024). */
+  maxQueue?: number;
 }
+
+/** The queue is full: the server answers 429 so that clients back off. */
+export class QueueFullError extends Error {}
 
 export class BatchScheduler {
   readonly stats: SchedulerStats = { requests: 0, sampleCalls: 0, batchedCalls: 0, maxRequestsPerCall: 0, promptTokens: 0, completionTokens: 0 };
@@ -58,6 +63,7 @@ export class BatchScheduler {
   constructor(private readonly sample: SampleFn, private readonly opts: SchedulerOptions) {}
 
   submit(prompts: number[][], params: JobParams): Promise<SampledSequence[][]> {
+    if (this.pending.length >= (this.opts.maxQueue ?? 1024)) return Promise.reject(new QueueFullError(`${this.pending.length} requests are waiting; retry later`));
     this.stats.requests++;
     const ownCall = params.seed !== null && params.temperature > 0;
     const key = ownCall

@@ -18,7 +18,7 @@ import { UserError } from '../util/errors.ts';
 import { ApiError, sendError, sendJson } from './errors.ts';
 import { parseJsonObject, readBody } from './body.ts';
 import { parseGenParams, parseMessages, parsePrompts, type GenParams, type RequestLimits } from './params.ts';
-import { BatchScheduler, type SchedulerStats } from './scheduler.ts';
+import { BatchScheduler, QueueFullError, type SchedulerStats } from './scheduler.ts';
 import { ServeModel, type ServeModelOptions } from './model.ts';
 import { chatResponse, completionResponse, cutAtStop, streamChunks, type Choice, type Meta } from './format.ts';
 
@@ -35,7 +35,9 @@ export interface ServerOptions extends ServeModelOptions {
   batchWindowMs?: number;
   /** Most sample rows (prompts × n) in one engine call (default 64). */
   maxBatchRows?: number;
-  /** Largest request body (default 32 MiB). */
+  /** Requests waiting for the engine at most; more get 429 (default 1024). */
+  maxQueue?: number;
+  /** Largest request body (default 8 MiB). */
   maxBodyBytes?: number;
   /** Time for a request body to arrive (default 30 s). */
   bodyTimeoutMs?: number;
@@ -86,10 +88,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxModelLen: model.maxModelLen, maxN: opts.maxN ?? 64, maxPrompts: 64, defaultMaxTokens: opts.defaultMaxTokens ?? 256, vocabSize: model.vocabSize,
   };
   const scheduler = new BatchScheduler((p, s) => model.policy.sample(p, s), {
-    windowMs: opts.batchWindowMs ?? 5, maxRowsPerCall: opts.maxBatchRows ?? 64, baseSeed: opts.seed ?? 0,
+    windowMs: opts.batchWindowMs ?? 5, maxRowsPerCall: opts.maxBatchRows ?? 64, baseSeed: opts.seed ?? 0, maxQueue: opts.maxQueue ?? 1024,
   });
   let httpErrors = 0;
-  const bodyLimits = { maxBytes: opts.maxBodyBytes ?? 32 * 1024 * 1024, timeoutMs: opts.bodyTimeoutMs ?? 30_000 };
+  const bodyLimits = { maxBytes: opts.maxBodyBytes ?? 8 * 1024 * 1024, timeoutMs: opts.bodyTimeoutMs ?? 30_000 };
 
   const checkModel = (body: Record<string, unknown>) => {
     const m = body['model'];
@@ -200,6 +202,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     handle(req, res).catch((e: unknown) => {
       httpErrors++;
       const err = e instanceof ApiError ? e
+        : e instanceof QueueFullError ? new ApiError(429, e.message, 'rate_limit_error', null, 'queue_full')
         : e instanceof UserError ? new ApiError(400, e.message)
         : new ApiError(500, `internal error: ${(e as Error)?.message ?? String(e)}`, 'server_error', null, 'internal_error');
       // After a body error the rest of the body is unread: close the connection.

@@ -111,3 +111,18 @@ test('API key: required when set, and a non-loopback host without one is refused
   }
   await assert.rejects(startServer({ model: modelDir, host: '0.0.0.0' }), UserError);
 });
+
+test('a full queue answers 429 (the client backs off) and the queued request still completes', async () => {
+  const s = await startServer({ model: modelDir, maxQueue: 1, batchWindowMs: 300 });
+  try {
+    const body = JSON.stringify({ prompt: 'the', max_tokens: 2, temperature: 0 });
+    const rs = await Promise.all([0, 1, 2].map(() => fetch(s.url + '/v1/completions', { method: 'POST', body })));
+    const codes = rs.map((r) => r.status).sort();
+    assert.deepEqual(codes, [200, 429, 429]);
+    const busy = (await rs.find((r) => r.status === 429)!.json()) as { error: { code: string; type: string } };
+    assert.equal(busy.error.code, 'queue_full');
+    assert.equal(busy.error.type, 'rate_limit_error');
+  } finally {
+    await s.close();
+  }
+});
