@@ -170,8 +170,17 @@ export class RecipeRun {
     this.log = opts.log ?? ((l) => process.stdout.write(`${l}\n`));
   }
 
+  private activeBar: ProgressBar | null = null;
+
   private bar(label: string, total: number, unit = 'it'): ProgressBar {
-    return new ProgressBar({ label, total, unit, ...(this.opts.progressStream ? { stream: this.opts.progressStream } : {}) });
+    this.activeBar = new ProgressBar({ label, total, unit, ...(this.opts.progressStream ? { stream: this.opts.progressStream } : {}) });
+    return this.activeBar;
+  }
+
+  /** A line for the user; on a terminal the progress bar steps aside for it. */
+  private say(line: string): void {
+    if (this.activeBar) this.activeBar.interrupt(() => this.log(line));
+    else this.log(line);
   }
 
   /** Model folder the run starts from (created for `model.init`). */
@@ -265,7 +274,7 @@ export class RecipeRun {
   private logLine(input: Record<string, unknown> & { phase: 'pretrain' | 'sft' | 'rl'; stage?: number | null }): void {
     this.state.globalStep++;
     const line = this.metrics.log({ ...input, step: this.state.globalStep });
-    this.log(formatStepSummary(line));
+    this.say(formatStepSummary(line));
     if (this.opts.stopAfterLines !== undefined && this.metrics.lines >= this.opts.stopAfterLines) {
       this.metrics.flush();
       throw new StopForTest();
@@ -325,7 +334,7 @@ export class RecipeRun {
     });
     bar.finish();
     const mixed = rows.filter((x) => x.task === undefined).map((x) => `${x.length}: ${x.accuracy.toFixed(1)}%`).join('  ');
-    this.log(`eval ${model} (${((performance.now() - t0) / 1000).toFixed(1)}s): ${mixed}`);
+    this.say(`eval ${model} (${((performance.now() - t0) / 1000).toFixed(1)}s): ${mixed}`);
     const samplesDir = join(this.runDir, 'eval');
     mkdirSync(samplesDir, { recursive: true });
     writeFileAtomic(join(samplesDir, `${model}.jsonl`), scores.map((s) => `${JSON.stringify(s)}\n`).join(''));
@@ -466,7 +475,7 @@ export class RecipeRun {
         if (k === K - 1) break;
         await this.evaluate(`rl-stage${k + 1}`);
         const carried = cur.advance();
-        this.log(`stage ${k + 2}/${K}: inputs ≤ ${rl.stages[k + 1]!.maxInputTokens} tokens, ${cur.pool().length - carried.length} records + ${carried.length} carried over (retrospective ${rl.retrospective.mode})`);
+        this.say(`stage ${k + 2}/${K}: inputs ≤ ${rl.stages[k + 1]!.maxInputTokens} tokens, ${cur.pool().length - carried.length} records + ${carried.length} carried over (retrospective ${rl.retrospective.mode})`);
         this.state.phaseStep = 0;
         await this.checkpoint();
         continue;
