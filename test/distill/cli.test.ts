@@ -93,7 +93,7 @@ test('resume after SIGKILL: the rerun asks the teacher only for records not yet 
     assert.equal(rerunAsked.length, N - doneBefore.length, 'one request per remaining record');
     const doneQs = new Set(doneBefore.map((id) => `q${id.slice(1)}`));
     assert.ok(rerunAsked.every((q) => !doneQs.has(q)), 'no finished record asked again');
-    assert.match(r.stderr, new RegExp(`${doneBefore.length} record\\(s\\) already done`));
+    assert.match(r.stderr, new RegExp(`${N - doneBefore.length} record\\(s\\) to ask, ${doneBefore.length} already done`));
     const summary = JSON.parse(readFileSync(`${out}.summary.json`, 'utf8')) as { total: { tried: number; kept: number }; resumed: number };
     assert.equal(summary.total.tried, N);
     assert.equal(summary.total.kept, N);

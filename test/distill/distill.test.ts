@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createJudge } from '../../src/reward/judge.ts';
+import { readRecords } from '../../src/data/io/index.ts';
 import { distill, createOpenAITeacher, journalPath, summaryPath, type DistillOptions } from '../../src/distill/index.ts';
 import type { DocQARecord } from '../../src/data/record.ts';
 import { whitespaceChatCounter, whitespaceCounter } from '../../src/data/tokens.ts';
@@ -95,6 +96,9 @@ test('acceptance filtering: only correct, uncut replies with reasoning; shortest
       const out2 = join(dir, 'keep2.jsonl');
       await distill(opts(url, records, out2, { keep: 2 }));
       const l2 = readLines(out2);
+      // the output reads back as DocQA records (teacher and scores pass through)
+      const back = await readRecords(out2);
+      assert.deepEqual(back.map((r) => [r.id, typeof r.trace, typeof r['teacher'], typeof r['scores']]), [['r0', 'string', 'object', 'object'], ['r0#1', 'string', 'object', 'object'], ['r2', 'string', 'object', 'object']]);
       assert.deepEqual(l2.map((l) => l['id']), ['r0', 'r0#1', 'r2']);
       assert.equal(l2[1]!['trace'], `<think>\n${'long '.repeat(40).trim()}\n</think>\n\nTherefore, the answer is Paris.`);
       assert.equal((l2[1]!['teacher'] as Record<string, unknown>)['reasoning_format'], 'reasoning_content');

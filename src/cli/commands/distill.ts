@@ -136,7 +136,7 @@ export function register(program: Command): void {
           ...(maxInputTokens !== undefined ? { maxInputTokens } : {}),
           ...(tok ? { counter: chatCounter(tok) } : {}),
           onStart: (todo, resumed, overBudget) => {
-            if (resumed > 0 || overBudget > 0) process.stderr.write(`distill: ${resumed} record(s) already done (resuming), ${overBudget} over the input budget, ${todo} to ask\n`);
+            process.stderr.write(`distill: ${todo} record(s) to ask, ${resumed} already done (resumed), ${overBudget} over the input budget\n`);
             if (o.progress && todo > 0) bar = new ProgressBar({ label: 'distill', total: todo, unit: 'rec' });
           },
           onProgress: (done, _total, note) => bar?.set(done, note),
