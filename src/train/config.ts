@@ -136,11 +136,12 @@ const StageSchema = z
   .strictObject({
     maxInputTokens: posInt().describe('upper bound L_k of the stage input length (inclusive); items with length in (L_{k-1}, L_k]'),
     maxOutputTokens: posInt().describe('generation cap in tokens (paper: 10K); also the overlong Lmax'),
-    steps: posInt().optional().describe('RL steps in the stage (exclusive with epochs)'),
-    epochs: z.number().positive().optional().describe('passes over the stage pool (exclusive with steps)'),
+    steps: posInt().optional().describe('RL steps in the stage (give one of steps, epochs, flops)'),
+    epochs: z.number().positive().optional().describe('passes over the stage pool (give one of steps, epochs, flops)'),
+    flops: z.number().positive().optional().describe('counted model FLOPs of the stage (sampling + training, src/train/flops.ts): the stage ends at the first step that reaches them; for equal-compute comparisons'),
     lr: z.number().positive().optional().describe('learning rate of this stage (default rl.lr)'),
   })
-  .refine((s) => (s.steps === undefined) !== (s.epochs === undefined), { message: 'give exactly one of steps or epochs' });
+  .refine((s) => [s.steps, s.epochs, s.flops].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of steps, epochs or flops' });
 
 export const RlSchema = z.strictObject({
   algorithm: z.enum(['grpo', 'dr-grpo', 'dapo']).default('dapo').describe('grpo: (r-mean)/std advantages, seq-mean-token-mean loss, no dynamic sampling; dr-grpo: r-mean, seq-mean-token-sum-norm; dapo: grpo advantages + token-mean loss + dynamic sampling (the QwenLong-L1 script)'),

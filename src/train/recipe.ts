@@ -74,6 +74,8 @@ export interface RunState {
   evaluated: string[];
   /** Counted model FLOPs of the RL stages and of the sft-continued baseline. */
   rlFlops: number;
+  /** Counted FLOPs of the current RL stage (stages with a `flops` budget). */
+  stageFlops: number;
   sftContFlops: number;
   /** Wall seconds (reported beside FLOPs, never used for decisions). */
   rlSeconds: number;
@@ -106,7 +108,7 @@ export interface RunResult {
 function freshState(): RunState {
   return {
     version: 1, phase: 'pretrain', phaseStep: 0, globalStep: 0, rlStep: 0, curriculum: null, results: [], evaluated: [],
-    rlFlops: 0, sftContFlops: 0, rlSeconds: 0, sftContSeconds: 0, judgeCacheBytes: 0,
+    rlFlops: 0, stageFlops: 0, sftContFlops: 0, rlSeconds: 0, sftContSeconds: 0, judgeCacheBytes: 0,
   };
 }
 
@@ -446,7 +448,8 @@ export class RecipeRun {
     const dynamic = rl.dynamicSampling.enabled ?? rl.algorithm === 'dapo';
     return new Curriculum(
       {
-        stages: rl.stages.map((s) => ({ maxInputTokens: s.maxInputTokens, maxOutputTokens: s.maxOutputTokens, ...(s.steps !== undefined ? { steps: s.steps } : { epochs: s.epochs as number }) })),
+        // A FLOP-budgeted stage ends by the runner's count; the curriculum just keeps drawing.
+        stages: rl.stages.map((s) => ({ maxInputTokens: s.maxInputTokens, maxOutputTokens: s.maxOutputTokens, ...(s.epochs !== undefined ? { epochs: s.epochs } : { steps: s.steps ?? 1e9 }) })),
         batchSize: dynamic ? (rl.dynamicSampling.genBatchPrompts ?? rl.promptsPerStep) : rl.promptsPerStep,
         seed: this.recipe.seed,
         retrospective: { mode: rl.retrospective.mode, weightCap: rl.retrospective.weightCap, ...(rl.retrospective.maxCarry !== undefined ? { maxCarry: rl.retrospective.maxCarry } : {}) },
@@ -470,31 +473,36 @@ export class RecipeRun {
     const samplesPath = join(this.runDir, 'samples.jsonl');
     for (;;) {
       const k = cur.stage;
+      const st = rl.stages[k]!;
       const steps = cur.stageSteps();
-      if (this.state.phaseStep >= steps) {
+      const stageDone = () => (st.flops !== undefined ? this.state.stageFlops >= st.flops : this.state.phaseStep >= steps);
+      if (stageDone()) {
         if (k === K - 1) break;
         await this.evaluate(`rl-stage${k + 1}`);
         const carried = cur.advance();
         this.say(`stage ${k + 2}/${K}: inputs ≤ ${rl.stages[k + 1]!.maxInputTokens} tokens, ${cur.pool().length - carried.length} records + ${carried.length} carried over (retrospective ${rl.retrospective.mode})`);
         this.state.phaseStep = 0;
+        this.state.stageFlops = 0;
         await this.checkpoint();
         continue;
       }
-      const bar = this.bar(`rl stage ${k + 1}/${K}`, steps, 'step');
-      bar.set(this.state.phaseStep);
-      while (this.state.phaseStep < steps) {
-        const st = rl.stages[k]!;
+      const byFlops = st.flops !== undefined;
+      const bar = byFlops ? this.bar(`rl stage ${k + 1}/${K} (FLOPs %)`, 100, '%') : this.bar(`rl stage ${k + 1}/${K}`, steps, 'step');
+      bar.set(byFlops ? Math.floor((100 * this.state.stageFlops) / st.flops!) : this.state.phaseStep);
+      while (!stageDone()) {
         const out = await rlStep(ctx, this.state.rlStep, st.lr ?? rl.lr);
         this.state.rlStep++;
         this.state.phaseStep++;
         this.state.rlFlops += out.flops;
+        this.state.stageFlops += out.flops;
         this.state.rlSeconds += out.metrics['timing_s/step'] ?? 0;
         const stepNo = this.state.globalStep + 1;
         if (out.samples.length > 0) {
           appendFileSync(samplesPath, out.samples.map((x) => `${JSON.stringify({ step: stepNo, stage: k + 1, ...x })}\n`).join(''));
         }
         this.logLine({ phase: 'rl', stage: k + 1, phase_step: this.state.rlStep, ...out.metrics, 'perf/total_flops': this.state.rlFlops, 'curriculum/carried': cur.state().carried.length });
-        bar.tick();
+        if (byFlops) bar.set(Math.min(100, Math.floor((100 * this.state.stageFlops) / st.flops!)));
+        else bar.tick();
         await this.maybeCheckpoint();
       }
       bar.finish();

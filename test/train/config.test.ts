@@ -57,6 +57,13 @@ test('a wrong type is an error naming the field and the line', () => {
   assert.match(msg2, /r\.yaml:11:\d+: field "rl\.stages\.0\.steps"/);
 });
 
+test('a stage gives exactly one of steps, epochs or flops', () => {
+  const r = parseRecipeYaml(MINIMAL.replace('steps: 2', 'flops: 1.0e12'), 'x.yaml');
+  assert.equal(r.rl.stages[0]!.flops, 1e12);
+  const msg = errorOf(() => parseRecipeYaml(MINIMAL.replace('steps: 2', 'steps: 2, flops: 1.0e12'), 'x.yaml'));
+  assert.match(msg, /x\.yaml:11:\d+: field "rl\.stages\.0": give exactly one of steps, epochs or flops/);
+});
+
 test('YAML syntax errors name the line', () => {
   const msg = errorOf(() => parseRecipeYaml('seed: 1\nmodel: [unclosed\n', 'bad.yaml'));
   assert.match(msg, /bad\.yaml:\d+:\d+: YAML error/);
