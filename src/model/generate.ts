@@ -51,8 +51,12 @@ export class Decoder {
   /** Per layer, the adjacent gate+up weights as one matrix (null if not adjacent). */
   private readonly guW: (Float32Array | null)[];
 
+  /** LoRA rank the buffers were made for. */
+  readonly loraRank: number;
+
   constructor(readonly model: QwenModel, readonly maxRows: number) {
     const d = model.weights.dims;
+    this.loraRank = model.lora ? model.lora.rank : 0;
     this.ws = new Workspace(d, model.cfg.qkNorm, false, model.lora ? model.lora.rank : 0);
     this.ws.ensure(maxRows);
     this.xa = new Float32Array(maxRows * d.hidden);
@@ -173,6 +177,8 @@ export interface GenerateOptions {
   decode?: (ids: readonly number[]) => string;
   /** Most rows decoded together (groups are batched in waves up to this many samples). */
   maxBatchRows?: number;
+  /** A decoder to reuse (its buffers), used when it belongs to this model and has enough rows. */
+  decoder?: Decoder;
 }
 
 interface Stream {
@@ -243,7 +249,10 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
         streams.push(s);
       }
     }
-    decoder ??= new Decoder(model, maxRows);
+    if (!decoder) {
+      const given = opts.decoder;
+      decoder = given && given.model === model && given.maxRows >= maxRows && given.loraRank === (model.lora?.rank ?? 0) ? given : new Decoder(model, maxRows);
+    }
     // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
     let active = streams.filter((s) => s.finish === null);
     let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix }));

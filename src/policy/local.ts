@@ -27,7 +27,7 @@ import { ModelWeights } from '../model/weights.ts';
 import { QwenModel, type SeqTape } from '../model/qwen.ts';
 import { LoraAdapters, type LoraOptions } from '../model/lora.ts';
 import { AdamW } from '../model/optim.ts';
-import { generate } from '../model/generate.ts';
+import { Decoder, generate } from '../model/generate.ts';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeJsonAtomic } from '../util/fsx.ts';
@@ -59,6 +59,8 @@ export class LocalPolicy implements Policy {
   readonly k: Kernels;
   private optim: AdamW | null = null;
   private tokenizer: TextTokenizer | null | undefined;
+  /** Decode buffers kept between sample() calls. */
+  private decoder: Decoder | null = null;
 
   constructor(readonly weights: ModelWeights, readonly opts: LocalPolicyOptions & { sourceDir?: string } = {}) {
     this.k = getKernels();
@@ -104,7 +106,10 @@ export class LocalPolicy implements Policy {
 
   async sample(prompts: readonly (readonly number[])[], params: SampleParams): Promise<SampledSequence[][]> {
     const decode = this.decodeFn();
-    return generate(this.model, prompts, params, { ...(decode ? { decode } : {}), ...(this.opts.maxBatchRows ? { maxBatchRows: this.opts.maxBatchRows } : {}) });
+    const maxRows = Math.max(params.n, this.opts.maxBatchRows ?? 64);
+    const lora = this.model.lora ? this.model.lora.rank : 0;
+    if (!this.decoder || this.decoder.maxRows < maxRows || this.decoder.loraRank !== lora) this.decoder = new Decoder(this.model, maxRows);
+    return generate(this.model, prompts, params, { decoder: this.decoder, ...(decode ? { decode } : {}), ...(this.opts.maxBatchRows ? { maxBatchRows: this.opts.maxBatchRows } : {}) });
   }
 
   private checkDatum(d: Datum, i: number): void {
