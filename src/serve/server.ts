@@ -20,6 +20,7 @@ import { parseJsonObject, readBody } from './body.ts';
 import { parseGenParams, parseMessages, parsePrompts, type GenParams, type RequestLimits } from './params.ts';
 import { BatchScheduler, QueueFullError, type SchedulerStats } from './scheduler.ts';
 import { ServeModel, type ServeModelOptions } from './model.ts';
+import type { LoraOptions } from '../model/lora.ts';
 import { chatResponse, completionResponse, cutAtStop, streamChunks, type Choice, type Meta } from './format.ts';
 
 export interface ServerOptions extends ServeModelOptions {
@@ -67,15 +68,25 @@ export function isLoopback(host: string): boolean {
 
 interface TinkerService {
   handleTinkerRequest(req: IncomingMessage, res: ServerResponse): unknown;
+  close?(): void;
 }
 
-async function loadTinker(modelDir: string, threads: number | undefined): Promise<TinkerService> {
+/**
+ * The Tinker-compatible API of src/serve/tinker/ (another module of the package), loaded
+ * only with `--tinker` so that a build without it still serves the OpenAI routes.
+ */
+async function loadTinker(modelDir: string, o: { name: string; threads?: number; apiKey?: string }): Promise<TinkerService> {
   const url = new URL('./tinker/index.ts', import.meta.url);
   if (!existsSync(url)) throw new UserError('--tinker: the Tinker-compatible API is not available in this build (src/serve/tinker/ is missing)');
-  const mod = (await import(url.href)) as { createTinkerService?: (o: unknown) => TinkerService | Promise<TinkerService> };
-  if (typeof mod.createTinkerService !== 'function') throw new UserError('--tinker: src/serve/tinker/index.ts exports no createTinkerService');
+  const mod = (await import(url.href)) as { createTinkerService?: (o: unknown) => TinkerService };
+  if (typeof mod.createTinkerService !== 'function') throw new UserError('--tinker: the Tinker-compatible API is not available in this build (no createTinkerService)');
   const { LocalPolicy } = await import('../policy/local.ts');
-  return mod.createTinkerService({ modelDir, policyFactory: () => LocalPolicy.fromFolder(modelDir, threads !== undefined ? { threads } : {}) });
+  return mod.createTinkerService({
+    modelDir, modelName: o.name,
+    policyFactory: (p: { lora: LoraOptions | null }) => LocalPolicy.fromFolder(modelDir, { lora: p.lora, ...(o.threads !== undefined ? { threads: o.threads } : {}) }),
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+  });
 }
 
 /** Starts the server; resolves once it listens. */
@@ -83,7 +94,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopback(host) && !opts.apiKey) throw new UserError(`serve: listening on ${host} (not loopback) needs --api-key`);
   const model = new ServeModel(opts.model, opts);
-  const tinker = opts.tinker ? await loadTinker(opts.model, opts.threads) : null;
+  const tinker = opts.tinker
+    ? await loadTinker(opts.model, { name: model.name, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) })
+    : null;
   const limits: RequestLimits = {
     maxModelLen: model.maxModelLen, maxN: opts.maxN ?? 64, maxPrompts: 64, defaultMaxTokens: opts.defaultMaxTokens ?? 256, vocabSize: model.vocabSize,
   };
@@ -171,10 +184,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/health') { sendJson(res, 200, { status: 'ok' }); return; }
+    // The Tinker service checks the key itself (X-API-Key or Bearer, as Tinker clients send it).
+    if (tinker && (path === '/api/v1' || path.startsWith('/api/v1/'))) { await tinker.handleTinkerRequest(req, res); return; }
     if (opts.apiKey && req.headers['authorization'] !== `Bearer ${opts.apiKey}`) {
       throw new ApiError(401, 'Incorrect or missing API key (send "Authorization: Bearer <key>")', 'invalid_request_error', null, 'invalid_api_key');
     }
-    if (tinker && (path === '/api/v1' || path.startsWith('/api/v1/'))) { await tinker.handleTinkerRequest(req, res); return; }
     const method = req.method ?? 'GET';
     const allow = (m: string) => {
       if (method !== m) throw new ApiError(405, `method ${method} is not allowed on ${path} (use ${m})`, 'invalid_request_error', null, 'method_not_allowed');
@@ -227,6 +241,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     model,
     stats: () => ({ ...scheduler.stats, httpErrors }),
     close: () => new Promise<void>((resolve) => {
+      tinker?.close?.();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
