@@ -207,6 +207,7 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   }));
   for (const [key, e] of rewardAcc) metrics[key] = key.startsWith('reward/judge') || key === 'reward/no_answer' || key === 'reward/overlong_penalized' ? e.sum : e.sum / e.n;
   metrics['reward/acc'] = allResults.filter((r) => r.acc).length / Math.max(1, allResults.length);
+  if (ctx.judge) metrics['reward/judge_calls'] = metrics['reward/judge_requested'] ?? 0;
   metrics['prompt_length/mean'] = generated.reduce((a, g) => a + g.item.prompt.length, 0) / Math.max(1, generated.length);
   metrics['curriculum/phase'] = ctx.curriculum.stage + 1;
   metrics['train/num_groups_trained'] = trained.length;
