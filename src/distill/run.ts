@@ -44,6 +44,11 @@ export interface DistillOptions {
   topP?: number;
   /** Run seed; each record samples with `recordSeed(seed, id)` (default 0). */
   seed?: number;
+  /**
+   * Rendered-prompt token counts by record id (e.g. `recordLengths` with its sidecar cache,
+   * src/data/lengths.ts); used for the budget instead of tokenizing with `counter`.
+   */
+  promptLengths?: ReadonlyMap<string, number>;
   /** Tokenizer for the input budget and trace lengths (rendered chat prompt when `renderChat` is set). */
   counter?: TokenCounter;
   /** Records in flight at once (default 8; a local teacher serialises anyway). */
@@ -106,7 +111,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const topP = o.topP ?? 0.95;
   const seed = o.seed ?? 0;
   if (o.maxInputTokens !== undefined) positiveInt('--max-input-tokens', o.maxInputTokens);
-  if (o.maxInputTokens !== undefined && !o.counter) {
+  if (o.maxInputTokens !== undefined && !o.counter && !o.promptLengths) {
     throw new UserError('--max-input-tokens needs a tokenizer to count prompt tokens: pass --tokenizer DIR (the teacher\'s tokenizer folder)');
   }
   checkRecords(o.records);
@@ -121,10 +126,13 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const done = readJournal(jpath, header);
 
   // Input budget: tokens of the prompt as the teacher sees it.
-  const inBudget = o.records.filter((r) => {
-    if (o.maxInputTokens === undefined || !counter) return true;
-    return counter.encode(renderPrompt(r, counter.renderChat?.bind(counter))).length <= o.maxInputTokens;
-  });
+  const promptTokens = (r: DocQARecord): number => {
+    const known = o.promptLengths?.get(r.id);
+    if (known !== undefined) return known;
+    if (!counter) throw new UserError(`no prompt length for record "${r.id}" and no tokenizer to count it`);
+    return counter.encode(renderPrompt(r, counter.renderChat?.bind(counter))).length;
+  };
+  const inBudget = o.maxInputTokens === undefined ? [...o.records] : o.records.filter((r) => promptTokens(r) <= (o.maxInputTokens as number));
   const overBudget = o.records.length - inBudget.length;
   const todo = inBudget.filter((r) => !done.has(r.id));
   const resumed = inBudget.length - todo.length;

@@ -123,6 +123,7 @@ test('--max-input-tokens with --tokenizer drops long records before they reach t
     const s = JSON.parse(readFileSync(`${out}.summary.json`, 'utf8')) as { over_budget: number; trace_length: { unit: string } };
     assert.equal(s.over_budget, 2);
     assert.equal(s.trace_length.unit, 'tokens');
+    assert.ok(existsSync(`${data}.lengths.json`), 'prompt lengths cached beside the data (src/data/lengths.ts)');
     const bad = await longrl(['distill', '--teacher', `openai:${server.url}#r1`, '--data', data, '--max-input-tokens', '1000', '--out', join(dir, 'x.jsonl')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--max-input-tokens needs a tokenizer.*--tokenizer DIR/);

@@ -18,10 +18,10 @@ import type { TokenCounter } from '../../data/tokens.ts';
 import { loadTokenizer, type TextTokenizer } from '../../tokenizer/load.ts';
 import { createJudge } from '../../reward/judge.ts';
 import { ProgressBar } from '../../observe/progress.ts';
+import { recordLengths, tokenizerFingerprint } from '../../data/lengths.ts';
 import { distill, summaryPath } from '../../distill/run.ts';
 import { parseTeacherSpec, type Teacher } from '../../distill/teacher.ts';
 import { createOpenAITeacher } from '../../distill/openai-teacher.ts';
-import { createLocalTeacher } from '../../distill/local-teacher.ts';
 import { formatSummaryTable } from '../../distill/summary.ts';
 
 interface DistillFlags {
@@ -113,6 +113,7 @@ export function register(program: Command): void {
       const spec = parseTeacherSpec(o.teacher);
       let teacher: Teacher;
       let tok: TextTokenizer | null = o.tokenizer ? loadTokenizer(o.tokenizer) : null;
+      let tokDir: string | null = o.tokenizer ?? null;
       if (spec.kind === 'openai') {
         const apiKey = o.apiKey ?? process.env['OPENAI_API_KEY'];
         teacher = createOpenAITeacher({
@@ -120,20 +121,31 @@ export function register(program: Command): void {
           ...(apiKey ? { apiKey } : {}),
         });
       } else {
+        // Loaded only here: the engine and model code are not needed for an endpoint teacher.
+        const { createLocalTeacher } = await import('../../distill/local-teacher.ts');
         const local = createLocalTeacher({ dir: spec.dir, topK, ...(o.threads ? { threads: int('--threads', o.threads, 1) } : {}) });
-        tok ??= local.tokenizer;
+        if (!tok) {
+          tok = local.tokenizer;
+          tokDir = spec.dir;
+        }
         teacher = local;
       }
       const judge = o.judgeUrl
         ? createJudge({ url: o.judgeUrl, model: o.judgeModel as string, concurrency, cachePath: `${o.out}.judge-cache.jsonl`, ...(o.judgeApiKey ? { apiKey: o.judgeApiKey } : {}) })
         : null;
 
+      // Prompt lengths for the budget, cached beside the data as the curriculum caches them.
+      let promptLengths: Map<string, number> | undefined;
+      if (maxInputTokens !== undefined && tok && tokDir) {
+        promptLengths = recordLengths(records, chatCounter(tok), { dataPath: o.data, tokenizer: tokenizerFingerprint(tokDir) }).lengths;
+      }
       let bar: ProgressBar | null = null;
       try {
         const { summary, written } = await distill({
           teacher, records, n, keep, maxOutputTokens, temperature, topP, seed, concurrency, judge, out: o.out, dataPath: o.data,
           requireReasoning: !o.allowNoReasoning,
           ...(maxInputTokens !== undefined ? { maxInputTokens } : {}),
+          ...(promptLengths ? { promptLengths } : {}),
           ...(tok ? { counter: chatCounter(tok) } : {}),
           onStart: (todo, resumed, overBudget) => {
             process.stderr.write(`distill: ${todo} record(s) to ask, ${resumed} already done (resumed), ${overBudget} over the input budget\n`);
