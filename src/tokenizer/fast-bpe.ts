@@ -10,10 +10,17 @@
  * the adjacent pair with the lowest merge rank is merged, at every non-overlapping
  * occurrence from the left, until no pair has a rank.
  */
-import type { Tokenizer } from '@huggingface/tokenizers';
-import { BYTE_TO_CHAR } from './bytelevel.ts';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './bytelevel.ts';
 
 const KEY = 2 ** 21;
+
+/** Byte-level character code → byte (-1 where the code is not a byte-level character). */
+const CHAR_CODE_TO_BYTE = (() => {
+  const t = new Int16Array(324).fill(-1);
+  for (const [c, b] of CHAR_TO_BYTE) t[c.charCodeAt(0)] = b;
+  return t;
+})();
 const MAX_CACHE = 200_000;
 
 interface AddedTokenJson {
@@ -64,7 +71,7 @@ export class FastByteLevelBpe {
    * The fast encoder for `json`, or null when the tokenizer has a feature it does not
    * reproduce (then the library encodes).
    */
-  static tryCreate(json: Record<string, unknown>, lib: Tokenizer): FastByteLevelBpe | null {
+  static tryCreate(json: Record<string, unknown>): FastByteLevelBpe | null {
     const model = json['model'] as Record<string, unknown> | undefined;
     if (!model || model['type'] !== 'BPE') return null;
     if (model['ignore_merges'] === true || model['byte_fallback'] === true || (model['dropout'] ?? null) !== null) return null;
@@ -88,8 +95,11 @@ export class FastByteLevelBpe {
     // `normalized` (default: not special) and there is a normalizer; that path is not reproduced.
     const normalizedAdded = (t: AddedTokenJson & { special?: boolean }) => norm != null && (t.normalized ?? !t.special);
     if (added.some((t) => t.lstrip || t.rstrip || t.single_word || normalizedAdded(t) || t.content.length === 0)) return null;
-    // The library's own compiled split pattern (it rewrites Oniguruma syntax for JavaScript).
-    const libSplit = (lib.pre_tokenizer as unknown as { tokenizers?: { pattern?: unknown }[] } | null)?.tokenizers?.[0]?.pattern;
+    // The library's own compiled split pattern (it rewrites Oniguruma syntax for JavaScript),
+    // from a library tokenizer with this pre-tokenizer and an empty model (cheap to build).
+    const mini = new Tokenizer({ added_tokens: [], normalizer: null, pre_tokenizer: pre, post_processor: null, decoder: null,
+      model: { type: 'BPE', vocab: {}, merges: [] } }, {});
+    const libSplit = (mini.pre_tokenizer as unknown as { tokenizers?: { pattern?: unknown }[] } | null)?.tokenizers?.[0]?.pattern;
     if (!(libSplit instanceof RegExp) || !libSplit.global) return null;
     return new FastByteLevelBpe(vocab, merges, added, new RegExp(libSplit.source, libSplit.flags), norm?.type === 'NFC');
   }
@@ -176,7 +186,10 @@ export class FastByteLevelBpe {
  * added tokens inserted as their text, unknown ids dropped.
  */
 export class FastByteLevelDecoder {
-  private readonly bytes: (Uint8Array | null)[] = [];
+  /** Bytes of every vocabulary token, back to back; token id i spans [start[i], start[i] + len[i]). */
+  private readonly pool: Uint8Array;
+  private readonly start: Int32Array;
+  private readonly len: Int32Array;
   private readonly addedText = new Map<number, string>();
   private readonly skippable = new Set<number>();
   private readonly utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -185,36 +198,50 @@ export class FastByteLevelDecoder {
     vocab: Record<string, number>,
     added: { id: number; content: string; special?: boolean }[],
     extraSpecial: string[],
-    charToByte: ReadonlyMap<string, number>,
   ) {
     const specialContents = new Set([...added.filter((a) => a.special).map((a) => a.content), ...extraSpecial]);
-    for (const [tok, id] of Object.entries(vocab)) {
-      const b = new Uint8Array(tok.length);
-      for (let i = 0; i < tok.length; i++) b[i] = charToByte.get(tok[i] as string) as number;
-      this.bytes[id] = b;
+    const addedContents = new Set(added.map((a) => a.content));
+    let maxId = -1;
+    let total = 0;
+    for (const tok in vocab) {
+      if ((vocab[tok] as number) > maxId) maxId = vocab[tok] as number;
+      total += tok.length;
+    }
+    this.pool = new Uint8Array(total);
+    this.start = new Int32Array(maxId + 1);
+    this.len = new Int32Array(maxId + 1);
+    let pos = 0;
+    for (const tok in vocab) {
+      const id = vocab[tok] as number;
+      this.start[id] = pos;
+      this.len[id] = tok.length;
+      for (let i = 0; i < tok.length; i++) this.pool[pos++] = CHAR_CODE_TO_BYTE[tok.charCodeAt(i)] as number;
+      // The library decodes by token string: a vocabulary token spelled like an added token acts as one.
+      if (addedContents.has(tok)) this.addedText.set(id, tok);
       if (specialContents.has(tok)) this.skippable.add(id);
     }
     for (const a of added) {
       this.addedText.set(a.id, a.content);
-      this.bytes[a.id] = null;
       if (specialContents.has(a.content)) this.skippable.add(a.id);
     }
   }
 
   /** The decoder for `json` (+ tokenizer_config), or null when the library must decode. */
-  static tryCreate(json: Record<string, unknown>, config: Record<string, unknown>, charToByte: ReadonlyMap<string, number>): FastByteLevelDecoder | null {
+  static tryCreate(json: Record<string, unknown>, config: Record<string, unknown>): FastByteLevelDecoder | null {
     const dec = json['decoder'] as { type?: string } | null | undefined;
     if (!dec || dec.type !== 'ByteLevel') return null;
     if (config['clean_up_tokenization_spaces'] === true) return null;
     const model = json['model'] as { type?: string; vocab?: Record<string, number>; end_of_word_suffix?: string | null } | undefined;
     if (!model || model.type !== 'BPE' || !model.vocab || model.end_of_word_suffix) return null;
-    // Every vocabulary character must be a byte-level character.
-    for (const tok of Object.keys(model.vocab)) for (const c of tok) if (!charToByte.has(c)) return null;
+    // Every vocabulary character must be a byte-level character (code points below 324).
+    for (const tok of Object.keys(model.vocab)) {
+      for (let i = 0; i < tok.length; i++) if (CHAR_CODE_TO_BYTE[tok.charCodeAt(i)] === undefined || (CHAR_CODE_TO_BYTE[tok.charCodeAt(i)] as number) < 0) return null;
+    }
     const added = (json['added_tokens'] as { id: number; content: string; special?: boolean }[] | undefined) ?? [];
     const extra = Array.isArray(config['additional_special_tokens'])
       ? (config['additional_special_tokens'] as unknown[]).filter((x): x is string => typeof x === 'string')
       : [];
-    return new FastByteLevelDecoder(model.vocab, added, extra, charToByte);
+    return new FastByteLevelDecoder(model.vocab, added, extra);
   }
 
   decode(ids: readonly number[], skipSpecial: boolean): string {
@@ -233,15 +260,17 @@ export class FastByteLevelDecoder {
         out += text;
         continue;
       }
-      const b = this.bytes[id];
-      if (!b) continue;
-      if (len + b.length > run.length) {
-        const next = new Uint8Array(Math.max(run.length * 2, len + b.length));
+      if (!(Number.isInteger(id) && id >= 0 && id < this.len.length)) continue; // unknown id: no token
+      const n = this.len[id] as number;
+      if (n === 0) continue;
+      if (len + n > run.length) {
+        const next = new Uint8Array(Math.max(run.length * 2, len + n));
         next.set(run.subarray(0, len));
         run = next;
       }
-      run.set(b, len);
-      len += b.length;
+      const s0 = this.start[id] as number;
+      run.set(this.pool.subarray(s0, s0 + n), len);
+      len += n;
     }
     flush();
     return out;

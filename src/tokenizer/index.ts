@@ -4,4 +4,4 @@ export { CHATML_TEMPLATE, ChatTemplate, pickChatTemplate, type ChatMessage } fro
 export { BYTE_TO_CHAR, CHAR_TO_BYTE, toByteLevel, byteLevelToBytes } from './bytelevel.ts';
 export { builtinCorpus } from './corpus.ts';
 export { buildChatTokenizer, chatmlTokenizerConfig, SPECIAL_TOKENS, THINK_TOKENS, type PresetTokenizer } from './preset-tokenizer.ts';
-export { FastByteLevelBpe } from './fast-bpe.ts';
+export { FastByteLevelBpe, FastByteLevelDecoder } from './fast-bpe.ts';

@@ -239,18 +239,46 @@ test('fast encoder gives the library\'s ids (plain, NFC normalizer, array merges
 test('fast decoder gives the library\'s text (byte fragments, specials skipped or kept, unknown ids)', () => {
   const json = trainByteLevelBpe([...TEXTS, 'héllo 求解 🎉 e\u0301'], { vocabSize: 420, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
   const config = { additional_special_tokens: ['<|im_start|>', '<|im_end|>'] };
-  const lib = tokenizerFromJson(json, config, 'x', [], 'y', 0, false);
-  const fast = tokenizerFromJson(json, config);
   const rng = new Rng(3);
-  const n = lib.vocabSize;
-  for (let trial = 0; trial < 400; trial++) {
-    const ids = Array.from({ length: 1 + rng.int(30) }, () => (rng.int(10) === 0 ? n - 1 - rng.int(5) : rng.int(10) === 0 ? n + rng.int(50) : rng.int(n)));
-    for (const skip of [false, true]) {
-      assert.equal(fast.decode(ids, { skipSpecialTokens: skip }), lib.decode(ids, { skipSpecialTokens: skip }), `${JSON.stringify(ids)} skip=${skip}`);
+  // Second variant: added tokens spelled like vocabulary tokens (" the" as added text, "Mary" special).
+  const respelled = { ...json, added_tokens: [...(json['added_tokens'] as object[]), { id: 421, content: 'Ġthe', special: false }, { id: 422, content: 'Mary', special: true }] };
+  for (const tj of [json, respelled]) {
+    const lib = tokenizerFromJson(tj, config, 'x', [], 'y', 0, false);
+    const fast = tokenizerFromJson(tj, config);
+    const n = lib.vocabSize;
+    for (let trial = 0; trial < 300; trial++) {
+      const ids = Array.from({ length: 1 + rng.int(30) }, () => (rng.int(10) === 0 ? n - 1 - rng.int(5) : rng.int(10) === 0 ? n + rng.int(50) : rng.int(n)));
+      for (const skip of [false, true]) {
+        assert.equal(fast.decode(ids, { skipSpecialTokens: skip }), lib.decode(ids, { skipSpecialTokens: skip }), `${JSON.stringify(ids)} skip=${skip}`);
+      }
     }
   }
+  const fast = tokenizerFromJson(json, config);
   // A special token between the two bytes of "é": kept it splits the character, skipped it does not.
   const special = fast.tokenToId('<|im_end|>')!;
   assert.equal(fast.decode([0xc3, special, 0xa9], { skipSpecialTokens: true }), 'é');
   assert.equal(fast.decode([0xc3, special, 0xa9]), '\ufffd<|im_end|>\ufffd');
+});
+
+test('vocabulary facts without the library object equal the library\'s', () => {
+  const json = trainByteLevelBpe(TEXTS, { vocabSize: 420, specialTokens: SPECIAL_TOKENS, addedTokens: ['<think>', '</think>'] });
+  const base = json['added_tokens'] as object[];
+  const cases: Record<string, unknown>[] = [
+    json,
+    // an added token written over a byte id, with a string the vocabulary has elsewhere
+    { ...json, added_tokens: [...base, { id: 5, content: 'Mary', special: false }] },
+    // an added token beyond the end (a hole before it) and one repeating a vocabulary string at a new id
+    { ...json, added_tokens: [...base, { id: 500, content: '<x>', special: true }, { id: 501, content: 'Ġthe', special: false }] },
+    // no added tokens at all
+    { ...json, added_tokens: [] },
+  ];
+  for (const tj of cases) {
+    const lib = tokenizerFromJson(tj, { eos_token: '<|im_end|>' }, 'x', [], 'y', 0, false);
+    const fast = tokenizerFromJson(tj, { eos_token: '<|im_end|>' });
+    assert.equal(fast.vocabSize, lib.vocabSize);
+    assert.deepEqual([...fast.specialTokens], [...lib.specialTokens]);
+    assert.deepEqual(fast.eosTokenIds, lib.eosTokenIds);
+    const vocab = (tj['model'] as { vocab: Record<string, number> }).vocab;
+    for (const t of [...Object.keys(vocab), '<think>', 'Mary', 'nope']) assert.equal(fast.tokenToId(t), lib.tokenToId(t), t);
+  }
 });
