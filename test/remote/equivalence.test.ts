@@ -10,55 +10,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LocalPolicy } from '../../src/policy/local.ts';
-import type { AdamParams, Datum, Policy } from '../../src/policy/types.ts';
-import { makePolicyLossFn, makeRlDatum, withExtra } from '../../src/rl/index.ts';
+import type { AdamParams } from '../../src/policy/types.ts';
 import { RemotePolicy } from '../../src/remote/index.ts';
-import { checksum, makeModelFolder, startTinker } from './helpers.ts';
-import { randomIds } from '../model/helpers.ts';
-
-interface Trace {
-  tokens: number[][][];
-  sampleLogprobs: number[][][];
-  trainLogprobs: number[][][];
-  losses: number[];
-  gradNorms: number[];
-}
-
-const prompts = [Array.from(randomIds(7, 61, 11)), Array.from(randomIds(5, 61, 12))];
-
-/** Reward: the fraction of even token ids (a rule the tiny model can learn). */
-function reward(tokens: readonly number[]): number {
-  return tokens.length ? tokens.filter((t) => t % 2 === 0).length / tokens.length : 0;
-}
-
-async function rlLoop(policy: Policy, adam: AdamParams, steps: number): Promise<Trace> {
-  const trace: Trace = { tokens: [], sampleLogprobs: [], trainLogprobs: [], losses: [], gradNorms: [] };
-  const lossFn = makePolicyLossFn({ clipHigh: 0.28 });
-  for (let step = 0; step < steps; step++) {
-    const datums: Datum[] = [];
-    const stepTokens: number[][] = [];
-    const stepLps: number[][] = [];
-    for (let i = 0; i < prompts.length; i++) {
-      const [group] = await policy.sample([prompts[i]!], { n: 4, temperature: 1, topP: 1, topK: -1, maxTokens: 6, seed: 100 * step + i });
-      const rewards_G = group!.map((s) => reward(s.tokens));
-      const mean = rewards_G.reduce((a, b) => a + b, 0) / rewards_G.length;
-      group!.forEach((s, j) => {
-        stepTokens.push(s.tokens);
-        stepLps.push(s.logprobs);
-        datums.push(makeRlDatum({ promptTokens: prompts[i]!, tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finishReason }, rewards_G[j]! - mean));
-      });
-    }
-    const old = await policy.forward(datums);
-    const fb = await policy.forwardBackward(withExtra(datums, 'oldLogprobs_T', old.logprobs), lossFn);
-    const os = await policy.optimStep(adam);
-    trace.tokens.push(stepTokens);
-    trace.sampleLogprobs.push(stepLps);
-    trace.trainLogprobs.push(fb.logprobs.map((x) => Array.from(x)));
-    trace.losses.push(fb.loss);
-    trace.gradNorms.push(os.gradNorm);
-  }
-  return trace;
-}
+import { checksum, makeModelFolder, rlLoop, startTinker } from './helpers.ts';
 
 async function compare(mode: 'sum' | 'skyrl', loraRank: number, adam: AdamParams): Promise<void> {
   const dir = makeModelFolder();
