@@ -66,10 +66,11 @@ function synthSplit(
 }
 
 /** How many synthetic records `prepareData` makes (for a progress bar). */
-export function synthRecordCount(recipe: Recipe): number {
+export function synthRecordCount(recipe: Recipe, pretrainOnly = false): number {
   const s = recipe.data.synth;
   if (!s) return 0;
   const L = synthLengths(recipe);
+  if (pretrainOnly) return s.pretrain ? L.pretrain.length * s.pretrain.count : 0;
   return L.sft.length * s.sft.count + L.sft.length * s.heldOutSft + L.rl.length * s.rl.count + L.test.length * testCount(recipe)
     + (s.pretrain ? L.pretrain.length * s.pretrain.count : 0);
 }
@@ -91,17 +92,20 @@ function synthLengths(recipe: Recipe): { sft: number[]; rl: number[]; test: numb
 }
 
 /** Builds (or reads) the run's records; synthetic ones are also written under `<runDir>/data/`. */
-export async function prepareData(recipe: Recipe, counter: TokenCounter, opts: { baseDir: string; runDir?: string; onRecord?: () => void }): Promise<RunData> {
+export async function prepareData(
+  recipe: Recipe, counter: TokenCounter, opts: { baseDir: string; runDir?: string; onRecord?: () => void; pretrainOnly?: boolean },
+): Promise<RunData> {
   let data: RunData;
   if (recipe.data.synth) {
     const s = recipe.data.synth;
     const L = synthLengths(recipe);
+    const want = (n: number) => (opts.pretrainOnly ? 0 : n);
     data = {
       pretrain: s.pretrain ? synthSplit(recipe, 'pretrain', L.pretrain, s.pretrain.count, counter, opts.onRecord) : [],
-      sft: synthSplit(recipe, 'train', L.sft, s.sft.count, counter, opts.onRecord),
-      sftHeldOut: synthSplit(recipe, 'test', L.sft, s.heldOutSft, counter, opts.onRecord).map((r) => ({ ...r, id: `${r.id}-heldout` })),
-      rl: synthSplit(recipe, 'train', L.rl, s.rl.count, counter, opts.onRecord),
-      test: synthSplit(recipe, 'test', L.test, testCount(recipe), counter, opts.onRecord),
+      sft: synthSplit(recipe, 'train', L.sft, want(s.sft.count), counter, opts.onRecord),
+      sftHeldOut: synthSplit(recipe, 'test', L.sft, want(s.heldOutSft), counter, opts.onRecord).map((r) => ({ ...r, id: `${r.id}-heldout` })),
+      rl: synthSplit(recipe, 'train', L.rl, want(s.rl.count), counter, opts.onRecord),
+      test: synthSplit(recipe, 'test', L.test, want(testCount(recipe)), counter, opts.onRecord),
     };
     // Records at the SFT length double as stage-1 RL records (as in the paper, RL stage 1
     // covers the SFT range); ids are equal, so dedupe by id keeps them once in RL.
@@ -132,7 +136,7 @@ export async function prepareData(recipe: Recipe, counter: TokenCounter, opts: {
       test: await read(f.test, 'test'),
     };
   }
-  if (recipe.sft && data.sft.length === 0) throw new UserError('the recipe has an sft section but no SFT records (data.synth.sft.count or data.files.sft)');
+  if (recipe.sft && data.sft.length === 0 && !opts.pretrainOnly) throw new UserError('the recipe has an sft section but no SFT records (data.synth.sft.count or data.files.sft)');
   if (recipe.pretrain && data.pretrain.length === 0) throw new UserError('the recipe has a pretrain section but no pretraining documents (data.synth.pretrain or data.files.pretrain)');
   return data;
 }

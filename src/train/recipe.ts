@@ -216,8 +216,9 @@ export class RecipeRun {
     this.imEnd = this.tok.tokenToId('<|im_end|>') ?? (this.stopIds[0] as number);
     this.endOfText = this.tok.tokenToId('<|endoftext|>') ?? this.imEnd;
     this.fm = flopModel(readModelConfig(modelDir));
-    const synthBar = r.data.synth ? this.bar('synthesise data', synthRecordCount(r), 'rec') : null;
-    this.data = await prepareData(r, chatCounter(this.tok), { baseDir: this.opts.baseDir ?? process.cwd(), runDir: this.runDir, onRecord: () => synthBar?.tick() });
+    const pretrainOnly = this.opts.stopAfter === 'pretrain';
+    const synthBar = r.data.synth ? this.bar('synthesise data', synthRecordCount(r, pretrainOnly), 'rec') : null;
+    this.data = await prepareData(r, chatCounter(this.tok), { baseDir: this.opts.baseDir ?? process.cwd(), runDir: this.runDir, onRecord: () => synthBar?.tick(), pretrainOnly });
     synthBar?.finish();
     this.policy = createPolicy(r.policy, modelDir);
     this.store = new CheckpointStore(this.runDir, r.checkpoint.keep);
