@@ -3,8 +3,8 @@
  * [--max-shard-bytes N]`: a GGUF file for llama.cpp / Ollama (default F16 weights, as
  * llama.cpp's converter), or a Hugging Face model folder (default: the source's dtype).
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.ts';
 import { readModelFolder, writeModelFolder } from '../../model/folder.ts';
@@ -49,6 +49,10 @@ export function register(program: Command): void {
       }
       const d = dtype ?? FROM_TORCH[m.config.torchDtype] ?? 'F32';
       writeModelFolder(opts.out, { ...m, dtype: d, ...(maxShardBytes !== undefined ? { maxShardBytes } : {}) });
+      // Files readModelFolder does not model (chat_template.jinja, special_tokens_map.json) travel as they are.
+      for (const f of ['chat_template.jinja', 'special_tokens_map.json']) {
+        if (existsSync(join(opts.model, f))) copyFileSync(join(opts.model, f), join(opts.out, f));
+      }
       let bytes = 0;
       try {
         bytes = statSync(resolve(opts.out, 'model.safetensors')).size;
