@@ -54,6 +54,10 @@ test('native attention vs js: several tiles, GQA 1/2/4, Tq != Tk with qPos0, odd
     { Tq: 250, Tk: 250, H: 4, Hkv: 2, D: 17, causal: true, qPos0: 0 },
     { Tq: 100, Tk: 350, H: 2, Hkv: 2, D: 32, causal: true, qPos0: 250 },
     { Tq: 130, Tk: 200, H: 4, Hkv: 4, D: 40, causal: false, qPos0: 0 },
+    // decoding path (few queries, chunked keys merged in order)
+    { Tq: 1, Tk: 1000, H: 8, Hkv: 2, D: 64, causal: true, qPos0: 999 },
+    { Tq: 4, Tk: 700, H: 4, Hkv: 1, D: 17, causal: true, qPos0: 696 },
+    { Tq: 3, Tk: 600, H: 2, Hkv: 2, D: 32, causal: false, qPos0: 0 },
   ];
   for (const c of cases) {
     const pad = 3;
