@@ -57,6 +57,9 @@ export class BatchScheduler {
   private pending: Job[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Requests received but not yet submitted (body and prompt still being prepared). */
+  private arriving = 0;
+  private windowStart = 0;
   private unique = 0;
   private callCounter = 0;
 
@@ -75,33 +78,57 @@ export class BatchScheduler {
     });
   }
 
-  private arm(): void {
-    if (this.timer || this.running || this.pending.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.opts.windowMs);
+  /**
+   * The server calls `arrive()` when a generation request comes in and `leave()` once it
+   * has been submitted (or failed): a window that ends while requests are still being read
+   * waits for them (up to 20 windows), so a burst of simultaneous requests shares one call.
+   */
+  arrive(): void {
+    this.arriving++;
   }
 
+  leave(): void {
+    this.arriving = Math.max(0, this.arriving - 1);
+  }
+
+  private arm(): void {
+    if (this.timer || this.running || this.pending.length === 0) return;
+    this.windowStart = Date.now();
+    const fire = () => {
+      this.timer = null;
+      if (this.arriving > 0 && Date.now() - this.windowStart < 20 * Math.max(1, this.opts.windowMs)) {
+        this.timer = setTimeout(fire, 1);
+        return;
+      }
+      void this.flush();
+    };
+    this.timer = setTimeout(fire, this.opts.windowMs);
+  }
+
+  /**
+   * Runs what is pending now, group by group; requests that arrive meanwhile wait for the
+   * next window (the engine blocks the event loop while it samples, so they are still being
+   * parsed when a call ends: an immediate next call would take only the first of them).
+   */
   private async flush(): Promise<void> {
     this.running = true;
     try {
-      while (this.pending.length > 0) {
-        const first = this.pending[0]!;
+      let batch = this.pending;
+      this.pending = [];
+      while (batch.length > 0) {
+        const first = batch[0]!;
         const group: Job[] = [];
         let rows = 0;
         const rest: Job[] = [];
-        for (const j of this.pending) {
+        for (const j of batch) {
           const r = j.prompts.length * j.params.n;
           if (j.key === first.key && (group.length === 0 || rows + r <= this.opts.maxRowsPerCall)) {
             group.push(j);
             rows += r;
           } else rest.push(j);
         }
-        this.pending = rest;
+        batch = rest;
         await this.runGroup(group);
-        // Let sockets deliver what arrived meanwhile before the next call.
-        await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.running = false;

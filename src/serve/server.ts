@@ -114,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   /** Samples the prompts and builds the choices (stop strings cut, logprobs attached). */
-  const generate = async (prompts: number[][], g: GenParams, maxTokens: number): Promise<Choice[]> => {
+  const generate = async (prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void): Promise<Choice[]> => {
     for (const p of prompts) {
       if (p.length === 0) throw new ApiError(400, 'prompt: the prompt is empty (0 tokens)', 'invalid_request_error', 'prompt', 'invalid_value');
       if (p.length + maxTokens > model.maxModelLen) {
@@ -122,10 +122,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
     }
     if (g.stop.length > 0 && !model.tokenizer) throw new ApiError(400, 'stop: this model folder has no tokenizer, so stop strings cannot be matched', 'invalid_request_error', 'stop', 'invalid_value');
-    const out = await scheduler.submit(prompts, {
+    const pending = scheduler.submit(prompts, {
       n: g.n, temperature: g.temperature, topP: g.topP, topK: g.topK, maxTokens, seed: g.seed,
       stopTokenIds: model.eosTokenIds, ...(g.stop.length > 0 ? { stopStrings: g.stop } : {}),
     });
+    submitted();
+    const out = await pending;
     const choices: Choice[] = [];
     out.forEach((group, pi) => group.forEach((seq, j) => {
       const cut = cutAtStop(model.decode(seq.tokens), g.stop);
@@ -145,7 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.end('data: [DONE]\n\n');
   };
 
-  const completions = async (body: Record<string, unknown>, res: ServerResponse) => {
+  const completions = async (body: Record<string, unknown>, res: ServerResponse, submitted: () => void) => {
     checkModel(body);
     const g = parseGenParams(body, false, limits);
     const inputs = parsePrompts(body['prompt'], limits);
@@ -153,12 +155,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const prompts = inputs.map((p) => (p.kind === 'ids' ? p.ids : model.tokenizer!.encode(p.text)));
     const echoOn = body['echo'] === true;
     const promptText = inputs.map((p) => (p.kind === 'text' ? p.text : model.decode(p.ids)));
-    const choices = await generate(prompts, g, g.maxTokens ?? 16);
+    const choices = await generate(prompts, g, g.maxTokens ?? 16, submitted);
     const m: Meta = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
     reply(res, g, m, choices, false, (c) => (echoOn ? promptText[Math.floor(c.index / g.n)]! : ''));
   };
 
-  const chat = async (body: Record<string, unknown>, res: ServerResponse) => {
+  const chat = async (body: Record<string, unknown>, res: ServerResponse, submitted: () => void) => {
     checkModel(body);
     const g = parseGenParams(body, true, limits);
     const messages = parseMessages(body['messages']);
@@ -173,7 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const prompt = model.tokenizer.encode(text);
     const maxTokens = g.maxTokens ?? Math.max(1, Math.min(limits.defaultMaxTokens, model.maxModelLen - prompt.length));
-    const choices = await generate([prompt], g, maxTokens);
+    const choices = await generate([prompt], g, maxTokens, submitted);
     const m: Meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
     reply(res, g, m, choices, true, () => '');
   };
@@ -204,9 +206,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (path === '/v1/completions' || path === '/v1/chat/completions') {
       allow('POST');
-      const body = parseJsonObject(await readBody(req, bodyLimits));
-      if (path === '/v1/completions') await completions(body, res);
-      else await chat(body, res);
+      scheduler.arrive();
+      let left = false;
+      const leave = () => { if (!left) { left = true; scheduler.leave(); } };
+      try {
+        const body = parseJsonObject(await readBody(req, bodyLimits));
+        if (path === '/v1/completions') await completions(body, res, leave);
+        else await chat(body, res, leave);
+      } finally {
+        leave();
+      }
       return;
     }
     throw new ApiError(404, `unknown route ${method} ${path}`, 'invalid_request_error', null, 'not_found');
