@@ -145,6 +145,9 @@ test('the tiny model locally and through serve (openai:) gives the same seeded r
   assert.deepEqual(b, a);
   assert.ok(new Set(Object.values(a)).size > 1, 'sampled responses should differ between items');
   assert.equal(remote.benchmarks[0]!.score, local.benchmarks[0]!.score);
+  // The completions API with the chat template rendered client-side: the same prompt ids, the same samples.
+  await runEval({ ...s, model: openAIModel(`openai:${srv.url}/v1#tiny`, { api: 'completions', tokenizerDir: modelDir }), data, outDir: join(dir, 'remote-cmpl'), limit: 4 });
+  assert.deepEqual(byId(join(dir, 'remote-cmpl', 'synth.jsonl')), a);
 });
 
 test('judge and eval both against serve: every QA row judged, verdicts recorded', async () => {
