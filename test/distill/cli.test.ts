@@ -121,8 +121,10 @@ test('--max-input-tokens with --tokenizer drops long records before they reach t
   const server = await startTeacherServer(answerPlan(0));
   try {
     const out = join(dir, 'budget-out.jsonl');
-    const r = await longrl(['distill', '--teacher', `openai:${server.url}#r1`, '--data', data, '-n', '2', '--max-input-tokens', '1000', '--tokenizer', tiny, '--out', out, '--no-progress']);
+    const r = await longrl(['distill', '--teacher', `openai:${server.url}#r1`, '--data', data, '-n', '2', '--max-input-tokens', '1000', '--tokenizer', tiny, '--out', out, '--no-progress', '--extra-body', '{"top_k": 20}']);
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(server.bodies[0]!['top_k'], 20);
+    assert.equal(server.bodies[0]!['model'], 'r1');
     assert.deepEqual([...server.perQuestion.keys()].sort(), ['q0', 'q3']);
     const s = JSON.parse(readFileSync(`${out}.summary.json`, 'utf8')) as { over_budget: number; trace_length: { unit: string } };
     assert.equal(s.over_budget, 2);

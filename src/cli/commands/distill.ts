@@ -45,6 +45,7 @@ interface DistillFlags {
   retries: string;
   retryBaseMs: string;
   apiKey?: string;
+  extraBody?: string;
   threads?: string;
   skipInvalid?: boolean;
   allowNoReasoning?: boolean;
@@ -86,6 +87,7 @@ export function register(program: Command): void {
     .option('--retries <r>', 'retries per teacher request (429, 5xx, time-outs, dropped connections, malformed replies)', '5')
     .option('--retry-base-ms <ms>', 'first retry delay (doubles per retry, with jitter; Retry-After wins)', '1000')
     .option('--api-key <key>', 'bearer token for the teacher (default: $OPENAI_API_KEY)')
+    .option('--extra-body <json>', 'extra request fields for the teacher, e.g. \'{"top_k": 20, "min_p": 0}\'')
     .option('--threads <n>', 'kernel threads for a local teacher')
     .option('--skip-invalid', 'skip invalid records and count them instead of stopping')
     .option('--allow-no-reasoning', 'keep correct replies that carry no reasoning (empty think block)')
@@ -116,9 +118,19 @@ export function register(program: Command): void {
       let tokDir: string | null = o.tokenizer ?? null;
       if (spec.kind === 'openai') {
         const apiKey = o.apiKey ?? process.env['OPENAI_API_KEY'];
+        let extraBody: Record<string, unknown> | undefined;
+        if (o.extraBody !== undefined) {
+          try {
+            extraBody = JSON.parse(o.extraBody) as Record<string, unknown>;
+          } catch (err) {
+            throw new UserError(`--extra-body is not valid JSON: ${(err as Error).message}`);
+          }
+          if (typeof extraBody !== 'object' || extraBody === null || Array.isArray(extraBody)) throw new UserError('--extra-body must be a JSON object, e.g. \'{"top_k": 20}\'');
+        }
         teacher = createOpenAITeacher({
           url: spec.url, model: spec.model, concurrency, timeoutMs, maxRetries: retries, backoffBaseMs: retryBaseMs,
           ...(apiKey ? { apiKey } : {}),
+          ...(extraBody ? { extraBody } : {}),
         });
       } else {
         // Loaded only here: the engine and model code are not needed for an endpoint teacher.
