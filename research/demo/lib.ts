@@ -90,6 +90,14 @@ export interface PretrainDocOptions {
   repMax: number;
   /** Probability that a fact's value is the key of another fact in the doc (chain links). */
   chainProb: number;
+  /** Chance that the next slot is a fact rather than a filler sentence (default 0.5). */
+  factProb?: number;
+  /**
+   * Chance that the document is instead a passage of facts, a few filler sentences, then
+   * the same facts again in the same order: every repeated token is predictable by an
+   * induction head (dense signal, a content match since the gap varies).
+   */
+  orderedProb?: number;
 }
 
 /**
@@ -106,6 +114,12 @@ export function pretrainDoc(rng: Rng, ctx: Ctx, pool: EntityPool, o: PretrainDoc
     if (i > 0 && rng.float() < o.chainProb) vals.push(keys[rng.int(i)]!);
     else vals.push(rng.pick(pool.values));
   }
+  if (rng.float() < (o.orderedProb ?? 0)) {
+    const facts = keys.map((k, i) => kvFact(k, vals[i]!, 'compact'));
+    const gap = () => Array.from({ length: 1 + rng.int(4) }, () => `${fillerSentence(rng).join(' ')}.`);
+    const text = [...gap(), ...facts, ...gap(), ...facts, ...gap()].join(' ');
+    return [ctx.bos, ...ctx.tok.encode(' ' + text)].slice(0, o.tokens + 1);
+  }
   const items: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const reps = o.repMin + rng.int(o.repMax - o.repMin + 1);
@@ -117,7 +131,7 @@ export function pretrainDoc(rng: Rng, ctx: Ctx, pool: EntityPool, o: PretrainDoc
   let est = 0;
   let k = 0;
   while (est < budget) {
-    if (k < items.length && rng.float() < 0.5) {
+    if (k < items.length && rng.float() < (o.factProb ?? 0.5)) {
       parts.push(items[k++]!);
       est += 3;
     } else {

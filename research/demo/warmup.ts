@@ -23,6 +23,8 @@ interface Cfg {
   repMin: number;
   repMax: number;
   chainProb: number;
+  factProb: number;
+  orderedProb: number;
   pretrainLr: number;
   sftSteps: number;
   sftBatch: number;
@@ -40,7 +42,7 @@ interface Cfg {
 }
 const cfg: Cfg = {
   out: '/tmp/demo/w', seed: 1, threads: 1, dims: { hidden: 128, layers: 4, heads: 4, kvHeads: 2 },
-  pretrainSteps: 0, pretrainBatch: 16, pretrainT: 256, pretrainFacts: 12, repMin: 2, repMax: 3, chainProb: 0.3, pretrainLr: 2e-3,
+  pretrainSteps: 0, pretrainBatch: 16, pretrainT: 256, pretrainFacts: 12, repMin: 2, repMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, pretrainLr: 2e-3,
   sftSteps: 0, sftBatch: 16, sftLr: 1e-3, sftLengths: [128, 192, 256], tasks: ['kv', 'chain'], facts: 4,
   evalEvery: 100, evalN: 30, evalLengths: [256], warmup: 20,
   ...JSON.parse(process.argv[2] ?? '{}'),
@@ -96,7 +98,7 @@ let toks = 0;
 const ce = crossEntropyLoss();
 let ema = 0;
 for (let s = 0; s < cfg.pretrainSteps; s++) {
-  const ds = Array.from({ length: cfg.pretrainBatch }, () => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: cfg.pretrainT, facts: cfg.pretrainFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb })));
+  const ds = Array.from({ length: cfg.pretrainBatch }, () => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: cfg.pretrainT, facts: cfg.pretrainFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb })));
   toks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
   const o = await policy.forwardBackward(ds, ce);
   await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM });
