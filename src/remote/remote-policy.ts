@@ -33,6 +33,7 @@ import { Rng } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeJsonAtomic } from '../util/fsx.ts';
 import { TinkerClient, type Json, type TinkerClientOptions } from './tinker-client.ts';
+import type { FastPathLossFn } from './fast-path.ts';
 
 export type RemoteBackend = 'tinker' | 'skyrl';
 
@@ -251,6 +252,11 @@ export class RemotePolicy implements Policy {
 
   async forwardBackward(datums: readonly Datum[], lossFn: LossFn, opts: { temperature?: number } = {}): Promise<ForwardBackwardOutput> {
     this.checkOpts('forwardBackward', { entropy: !!lossFn.needsEntropy, ...opts });
+    const fast = (lossFn as FastPathLossFn).tinkerPpo;
+    if (fast) {
+      if (this.backend === 'tinker' && datums.every((d) => d.extra?.['oldLogprobs_T'])) return this.ppoFastPath(datums, lossFn, fast);
+      this.bump('remote/fast_path_fallback');
+    }
     const raw = await this.forwardRaw(datums);
     const logprobs = RemotePolicy.masked(raw, datums);
     const out = lossFn({ datums, logprobs, entropy: null });
@@ -263,6 +269,29 @@ export class RemotePolicy implements Policy {
         this.pending.push(this.ordered('forward_backward', { forward_backward_input: { data, loss_fn: 'cross_entropy' } }).result);
       }
     }
+    return { logprobs, entropy: null, loss: out.loss, metrics: out.metrics };
+  }
+
+  /** One `ppo` forward_backward (fast-path.ts); loss and metrics re-evaluated here from its logprobs. */
+  private async ppoFastPath(datums: readonly Datum[], lossFn: LossFn, fast: NonNullable<FastPathLossFn['tinkerPpo']>): Promise<ForwardBackwardOutput> {
+    let tokens = 0;
+    for (const d of datums) for (let t = 0; t < d.mask_T.length; t++) if (d.mask_T[t]! > 0) tokens++;
+    const c = fast.constant(tokens);
+    const encode = (d: Datum) => {
+      const A = d.extra?.['advantages_T'];
+      if (!A) throw new UserError('ppo fast path: a datum has no extra.advantages_T');
+      const A_T = new Float64Array(d.mask_T.length);
+      for (let t = 0; t < A_T.length; t++) if (d.mask_T[t]! > 0) A_T[t] = A[t]! * d.mask_T[t]! * c;
+      return this.encode(d, { logprobs: float32(d.extra!['oldLogprobs_T']!), advantages: float32(A_T) });
+    };
+    const groups = this.chunks(datums, encode);
+    const replies = groups.map((data) => this.ordered('forward_backward', {
+      forward_backward_input: { data, loss_fn: 'ppo', loss_fn_config: { clip_low_threshold: fast.clipLowThreshold, clip_high_threshold: fast.clipHighThreshold } },
+    }).result);
+    const raw: Float32Array[] = [];
+    for (const [i, r] of (await Promise.all(replies)).entries()) raw.push(...RemotePolicy.logprobsOf(r, groups[i]!.length, 'forward_backward'));
+    const logprobs = RemotePolicy.masked(raw, datums);
+    const out = lossFn({ datums, logprobs, entropy: null });
     return { logprobs, entropy: null, loss: out.loss, metrics: out.metrics };
   }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { writeModelFolder } from '../../src/model/folder.ts';
 import { createTinkerService, type TinkerService, type TinkerServiceOptions } from '../../src/serve/tinker/index.ts';
 import { randomIds, randomWeights, tinyConfig } from '../model/helpers.ts';
-import type { AdamParams, Datum, Policy } from '../../src/policy/types.ts';
+import type { AdamParams, Datum, LossFn, Policy } from '../../src/policy/types.ts';
 import { makePolicyLossFn, makeRlDatum, withExtra } from '../../src/rl/index.ts';
 
 export function makeModelFolder(): string {
@@ -61,9 +61,8 @@ function reward(tokens: readonly number[]): number {
 }
 
 /** A tiny GRPO-like loop through any Policy; `seedBase` offsets the sampling seeds (for resumed runs). */
-export async function rlLoop(policy: Policy, adam: AdamParams, steps: number, firstStep = 0): Promise<Trace> {
+export async function rlLoop(policy: Policy, adam: AdamParams, steps: number, firstStep = 0, lossFn: LossFn = makePolicyLossFn({ clipHigh: 0.28 })): Promise<Trace> {
   const trace: Trace = { tokens: [], sampleLogprobs: [], trainLogprobs: [], losses: [], gradNorms: [] };
-  const lossFn = makePolicyLossFn({ clipHigh: 0.28 });
   for (let step = firstStep; step < firstStep + steps; step++) {
     const datums: Datum[] = [];
     const stepTokens: number[][] = [];
