@@ -55,7 +55,7 @@ function message(r: ReplySpec): Record<string, unknown> {
   return { role: 'assistant', content: r.answer };
 }
 
-export async function startTeacherServer(plan: (question: string) => Plan, judge?: (a1: string, a2: string) => boolean): Promise<TeacherServer> {
+export async function startTeacherServer(plan: (question: string, content: string) => Plan, judge?: (a1: string, a2: string) => boolean): Promise<TeacherServer> {
   const perQuestion = new Map<string, number>();
   const log: string[] = [];
   const bodies: Record<string, unknown>[] = [];
@@ -95,7 +95,7 @@ export async function startTeacherServer(plan: (question: string) => Plan, judge
       const k = (perQuestion.get(question) ?? 0) + 1;
       perQuestion.set(question, k);
       log.push(question);
-      const p = plan(question);
+      const p = plan(question, body.messages[0]?.content ?? '');
       const respond = (): void => {
         if (p.fault && k <= p.fault.times) {
           const m = p.fault.mode;
