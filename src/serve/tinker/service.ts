@@ -150,8 +150,6 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
   function model(id: unknown): Model {
     const m = models.get(asString(id, 'model_id'));
     if (!m) throw new WireError(404, `model ${String(id)} is unknown or was unloaded (its session expired?)`);
-    const s = sessions.get(m.session);
-    if (s) s.lastBeat = Math.max(s.lastBeat, Date.now() - sessionTimeoutMs / 2);
     return m;
   }
 
