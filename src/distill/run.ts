@@ -187,8 +187,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         stop ??= err;
         return;
       }
-      finished++;
-      o.onProgress?.(finished + failed.length, todo.length, `kept ${kept}${failed.length ? `, failed ${failed.length}` : ''}`);
+      finished++; // answered or failed for good
+      o.onProgress?.(finished, todo.length, `kept ${kept}${failed.length ? `, failed ${failed.length}` : ''}`);
     }
   }
 

@@ -141,8 +141,15 @@ test('faults: 429, 500, dropped connection, malformed JSON and time-outs are ret
     const records = [0, 1, 2, 3, 4, 5, 6].map((i) => rec(i, 'Paris'));
     const out = join(dir, 'o.jsonl');
     await withServer((q) => ({ replies: [right('Paris')], ...(faults[q] ? { fault: faults[q] } : {}) }), async (url, s) => {
-      const o = opts(url, records, out, { n: 1, teacher: createOpenAITeacher({ url, model: 'test-teacher', backoffBaseMs: 1, concurrency: 4, timeoutMs: 1500 }) });
+      const progress: [number, number, string][] = [];
+      const o = opts(url, records, out, {
+        n: 1, teacher: createOpenAITeacher({ url, model: 'test-teacher', backoffBaseMs: 1, concurrency: 4, timeoutMs: 1500 }),
+        onProgress: (d, t, note) => progress.push([d, t, note]),
+      });
       const { summary } = await distill(o);
+      assert.deepEqual(progress.map((p) => p[0]), [1, 2, 3, 4, 5, 6, 7]);
+      assert.ok(progress.every((p) => p[1] === 7));
+      assert.equal(progress[6]![2], 'kept 6, failed 1');
       const c = summary.counters;
       assert.equal(c['teacher/http_429'], 2);
       assert.equal(c['teacher/retry_after'], 2);
