@@ -58,6 +58,12 @@ export interface DistillOptions {
   rule?: RuleOptions;
   /** Drop replies without reasoning (default true). */
   requireReasoning?: boolean;
+  /**
+   * Also write each record's chat prompt as `prompt` (`[{role: "user", content}]`, the
+   * QwenLong rendering), for trainers that read prompt/completion pairs (TRL, verl). Off by
+   * default: it repeats the document, and longrl's SFT trainer renders it itself.
+   */
+  withPrompt?: boolean;
   /** Output JSONL; the journal is `<out>.progress.jsonl`, the summary `<out>.summary.json`. */
   out: string;
   /** The data file's name, for the summary. */
@@ -201,7 +207,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
 
   // The output, in input order, from the journal (this run's records and earlier ones).
   const entries = inBudget.map((r) => done.get(r.id)).filter((e): e is JournalEntry => e !== undefined);
-  const out = entries.flatMap((e) => e.kept);
+  const out = entries.flatMap((e) => (o.withPrompt ? e.kept.map((k) => ({ ...k, prompt: promptMessages(k) })) : e.kept));
   writeJsonlRecords(o.out, out);
 
   const counters: Record<string, number> = { ...o.teacher.counters(), ...(o.judge ? o.judge.counters() : {}) };

@@ -94,7 +94,7 @@ test('acceptance filtering: only correct, uncut replies with reasoning; shortest
 
       // --keep 2: both correct ones, shorter first; the second gets a derived id
       const out2 = join(dir, 'keep2.jsonl');
-      await distill(opts(url, records, out2, { keep: 2 }));
+      await distill(opts(url, records, out2, { keep: 2, withPrompt: true }));
       const l2 = readLines(out2);
       // the output reads back as DocQA records (teacher and scores pass through)
       const back = await readRecords(out2);
@@ -102,6 +102,8 @@ test('acceptance filtering: only correct, uncut replies with reasoning; shortest
       assert.deepEqual(l2.map((l) => l['id']), ['r0', 'r0#1', 'r2']);
       assert.equal(l2[1]!['trace'], `<think>\n${'long '.repeat(40).trim()}\n</think>\n\nTherefore, the answer is Paris.`);
       assert.equal((l2[1]!['teacher'] as Record<string, unknown>)['reasoning_format'], 'reasoning_content');
+      assert.deepEqual(l2[0]!['prompt'], [{ role: 'user', content: `Please read the following text and answer the question below.\n\n<text>\n${records[0]!.document}\n</text>\n\nq0\n\nFormat your response as follows: "Therefore, the answer is (insert answer here)".` }]);
+      assert.equal(lines[0]!['prompt'], undefined, 'no prompt by default');
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

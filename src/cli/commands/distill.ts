@@ -49,6 +49,7 @@ interface DistillFlags {
   threads?: string;
   skipInvalid?: boolean;
   allowNoReasoning?: boolean;
+  withPrompt?: boolean;
   progress: boolean;
 }
 
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'kernel threads for a local teacher')
     .option('--skip-invalid', 'skip invalid records and count them instead of stopping')
     .option('--allow-no-reasoning', 'keep correct replies that carry no reasoning (empty think block)')
+    .option('--with-prompt', 'also write the chat prompt as "prompt" ([{role: "user", content}]) for prompt/completion trainers')
     .option('--no-progress', 'no progress bar')
     .action(async (o: DistillFlags) => {
       const n = int('-n', o.n, 1);
@@ -156,6 +158,7 @@ export function register(program: Command): void {
         const { summary, written } = await distill({
           teacher, records, n, keep, maxOutputTokens, temperature, topP, seed, concurrency, judge, out: o.out, dataPath: o.data,
           requireReasoning: !o.allowNoReasoning,
+          withPrompt: o.withPrompt ?? false,
           ...(maxInputTokens !== undefined ? { maxInputTokens } : {}),
           ...(promptLengths ? { promptLengths } : {}),
           ...(tok ? { counter: chatCounter(tok) } : {}),
