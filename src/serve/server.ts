@@ -7,8 +7,8 @@
  * Every failure is answered with an OpenAI error body and the right 4xx/5xx status;
  * nothing a client sends can crash the process.
  *
- * Generation runs in the engine synchronously, so `stream: true` sends the SSE chunks as
- * soon as a request's samples are finished (all of them at once), not token by token.
+ * Unstreamed requests go through the batching scheduler; `stream: true` requests decode
+ * token by token (sse.ts), yielding to the event loop between steps.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,8 @@ import { parseGenParams, parseMessages, parsePrompts, type GenParams, type Reque
 import { BatchScheduler, QueueFullError, type SchedulerStats } from './scheduler.ts';
 import { ServeModel, type ServeModelOptions } from './model.ts';
 import type { LoraOptions } from '../model/lora.ts';
-import { chatResponse, completionResponse, cutAtStop, streamChunks, type Choice, type Meta } from './format.ts';
+import { chatResponse, completionResponse, cutAtStop, type Choice, type Meta } from './format.ts';
+import { streamResponse } from './sse.ts';
 
 export interface ServerOptions extends ServeModelOptions {
   /** Model folder (Hugging Face layout). */
@@ -114,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   /** Samples the prompts and builds the choices (stop strings cut, logprobs attached). */
-  const generate = async (prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void): Promise<Choice[]> => {
+  const checkPrompts = (prompts: number[][], g: GenParams, maxTokens: number) => {
     for (const p of prompts) {
       if (p.length === 0) throw new ApiError(400, 'prompt: the prompt is empty (0 tokens)', 'invalid_request_error', 'prompt', 'invalid_value');
       if (p.length + maxTokens > model.maxModelLen) {
@@ -122,6 +123,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
     }
     if (g.stop.length > 0 && !model.tokenizer) throw new ApiError(400, 'stop: this model folder has no tokenizer, so stop strings cannot be matched', 'invalid_request_error', 'stop', 'invalid_value');
+  };
+
+  let streamCalls = 0;
+  /** Samples the prompts and answers: SSE as tokens are decoded, or one JSON body. */
+  const respond = async (res: ServerResponse, prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void, m: Meta, chat: boolean, echo: string[]) => {
+    checkPrompts(prompts, g, maxTokens);
+    if (g.stream) {
+      submitted();
+      // Seeded like a scheduler call: the request's seed, else the next server seed.
+      const seed = g.seed !== null ? g.seed : (opts.seed ?? 0) + 1_000_000 + streamCalls++;
+      const st = scheduler.stats;
+      st.requests++;
+      const out = await streamResponse(res, model, { prompts, g, maxTokens, seed, meta: m, chat, echo, eosTokenIds: model.eosTokenIds });
+      for (const p of prompts) st.promptTokens += p.length;
+      for (const grp of out) for (const q of grp) st.completionTokens += q.tokens.length;
+      return;
+    }
+    const choices = await generate(prompts, g, maxTokens, submitted);
+    sendJson(res, 200, chat ? chatResponse(model, m, choices) : completionResponse(model, m, choices, (c) => echo[Math.floor(c.index / g.n)] ?? ''));
+  };
+
+  /** Samples the prompts through the batching scheduler and builds the choices (stop strings cut, logprobs attached). */
+  const generate = async (prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void): Promise<Choice[]> => {
     const pending = scheduler.submit(prompts, {
       n: g.n, temperature: g.temperature, topP: g.topP, topK: g.topK, maxTokens, seed: g.seed,
       stopTokenIds: model.eosTokenIds, ...(g.stop.length > 0 ? { stopStrings: g.stop } : {}),
@@ -137,27 +161,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return choices;
   };
 
-  const reply = (res: ServerResponse, g: GenParams, m: Meta, choices: Choice[], chat: boolean, echo: (c: Choice) => string) => {
-    if (!g.stream) {
-      sendJson(res, 200, chat ? chatResponse(model, m, choices) : completionResponse(model, m, choices, echo));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    for (const chunk of streamChunks(model, m, choices, chat, g.includeUsage, echo)) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-    res.end('data: [DONE]\n\n');
-  };
-
   const completions = async (body: Record<string, unknown>, res: ServerResponse, submitted: () => void) => {
     checkModel(body);
     const g = parseGenParams(body, false, limits);
     const inputs = parsePrompts(body['prompt'], limits);
     if (inputs.some((p) => p.kind === 'text') && !model.tokenizer) throw new ApiError(400, 'prompt: this model folder has no tokenizer.json; send token ids', 'invalid_request_error', 'prompt', 'invalid_value');
     const prompts = inputs.map((p) => (p.kind === 'ids' ? p.ids : model.tokenizer!.encode(p.text)));
-    const echoOn = body['echo'] === true;
-    const promptText = inputs.map((p) => (p.kind === 'text' ? p.text : model.decode(p.ids)));
-    const choices = await generate(prompts, g, g.maxTokens ?? 16, submitted);
+    const echo = body['echo'] === true ? inputs.map((p) => (p.kind === 'text' ? p.text : model.decode(p.ids))) : inputs.map(() => '');
     const m: Meta = { id: `cmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
-    reply(res, g, m, choices, false, (c) => (echoOn ? promptText[Math.floor(c.index / g.n)]! : ''));
+    await respond(res, prompts, g, g.maxTokens ?? 16, submitted, m, false, echo);
   };
 
   const chat = async (body: Record<string, unknown>, res: ServerResponse, submitted: () => void) => {
@@ -175,9 +187,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const prompt = model.tokenizer.encode(text);
     const maxTokens = g.maxTokens ?? Math.max(1, Math.min(limits.defaultMaxTokens, model.maxModelLen - prompt.length));
-    const choices = await generate([prompt], g, maxTokens, submitted);
     const m: Meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: model.name, logprobs: g.logprobs !== null, returnTokenIds: g.returnTokenIds };
-    reply(res, g, m, choices, true, () => '');
+    await respond(res, [prompt], g, maxTokens, submitted, m, true, ['']);
   };
 
   const modelCard = () => ({ id: model.name, object: 'model', created: 0, owned_by: 'longrl', root: model.name, max_model_len: model.maxModelLen });

@@ -143,3 +143,56 @@ test('the client sees OpenAI errors as typed exceptions', async () => {
   await assert.rejects(client.completions.create({ model: 'nope', prompt: 'x', max_tokens: 2 }), (e: unknown) => e instanceof OpenAI.NotFoundError);
   await assert.rejects(client.completions.create({ model: 'tiny', prompt: 'x', max_tokens: 10 ** 9 }), (e: unknown) => e instanceof OpenAI.BadRequestError);
 });
+
+test('streamed completions equal unstreamed ones: seeded samples, n > 1, stop strings, logprobs, token ids', async () => {
+  const base = { model: 'tiny', prompt: ['Mary moved to the', 'The milk is in'], max_tokens: 14, n: 2, temperature: 1, seed: 5, logprobs: 2, return_token_ids: true };
+  const whole = await client.completions.create(base as unknown as OpenAI.CompletionCreateParamsNonStreaming);
+  // A stop string taken from the middle of one sample's text.
+  const t0 = whole.choices[0]!.text;
+  const stop = t0.length > 6 ? t0.slice(4, 6) : 'zz';
+  const withStop = { ...base, stop: [stop] };
+  const want = await client.completions.create(withStop as unknown as OpenAI.CompletionCreateParamsNonStreaming);
+  const stream = await client.completions.create({ ...withStop, stream: true } as unknown as OpenAI.CompletionCreateParamsStreaming);
+  const text = new Map<number, string>();
+  const finish = new Map<number, string>();
+  const ids = new Map<number, number[]>();
+  const lps = new Map<number, number[]>();
+  for await (const chunk of stream) {
+    for (const c of chunk.choices) {
+      text.set(c.index, (text.get(c.index) ?? '') + c.text);
+      if (c.finish_reason) finish.set(c.index, c.finish_reason);
+      const extra = c as unknown as { token_ids?: number[] };
+      ids.set(c.index, [...(ids.get(c.index) ?? []), ...(extra.token_ids ?? [])]);
+      lps.set(c.index, [...(lps.get(c.index) ?? []), ...(c.logprobs?.token_logprobs ?? [])]);
+    }
+  }
+  assert.equal(want.choices.length, 4);
+  for (const c of want.choices) {
+    assert.equal(text.get(c.index), c.text, `choice ${c.index} text`);
+    assert.equal(finish.get(c.index), c.finish_reason);
+    assert.deepEqual(ids.get(c.index), (c as unknown as { token_ids: number[] }).token_ids);
+    assert.deepEqual(lps.get(c.index), c.logprobs!.token_logprobs);
+  }
+  assert.ok(want.choices.some((c) => c.finish_reason === 'stop'), 'the stop string should end at least one sample');
+});
+
+test('a long stream leaves the server free: /stats answers while tokens still flow', async () => {
+  const before = srv.stats().completionTokens;
+  const r = await fetch(`${srv.url}/v1/chat/completions`, {
+    method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'go' }], max_tokens: 300, temperature: 1, seed: 1, stream: true }),
+  });
+  const reader = r.body!.getReader();
+  const first = await reader.read();
+  assert.ok(!first.done);
+  // The stream's tokens are counted when it ends: a blocked server would answer only after.
+  const h = (await (await fetch(`${srv.url}/stats`)).json()) as { completionTokens: number };
+  assert.equal(h.completionTokens, before, 'the stream had already ended when /stats answered');
+  let rest = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    rest += new TextDecoder().decode(value);
+  }
+  assert.ok(rest.trimEnd().endsWith('data: [DONE]'));
+  assert.ok(srv.stats().completionTokens > before);
+});
