@@ -1,6 +1,6 @@
 /**
  * `longrl demo [--size tiny|full] [--out DIR] [--seed S] [--resume DIR] [--judge-url U
- * --judge-model M]` = `longrl train recipes/demo.yaml` (or `recipes/demo-tiny.yaml` for
+ * --judge-model M] [--set key=value ...]` = `longrl train recipes/demo.yaml` (or `recipes/demo-tiny.yaml` for
  * `--size tiny`, the smoke-test scale): a small model from scratch, synthetic curriculum
  * data, pretraining on plain documents, warm-up SFT on short documents, two RL stages of
  * growing length with retrospective sampling and the hybrid reward (the judge only with
@@ -21,6 +21,11 @@ interface DemoOpts {
   resume?: string;
   judgeUrl?: string;
   judgeModel?: string;
+  set: string[];
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }
 
 /** Path of an embedded recipe (recipes/ at the package root). */
@@ -38,14 +43,16 @@ export function register(program: Command): void {
     .option('--resume <dir>', 'continue a run folder')
     .option('--judge-url <url>', 'OpenAI-compatible judge server for the hybrid reward (rule-only without it)')
     .option('--judge-model <name>', 'judge model name')
+    .option('--set <key=value>', 'override a field of the embedded recipe, e.g. --set policy.threads=1 (repeatable)', collect, [])
     .action(async (o: DemoOpts) => {
       if (o.size !== 'tiny' && o.size !== 'full') throw new UserError(`--size must be tiny or full, got "${o.size}"`);
       if ((o.judgeUrl === undefined) !== (o.judgeModel === undefined)) throw new UserError('--judge-url and --judge-model go together');
       let run: RecipeRun;
       if (o.resume !== undefined) {
+        if (o.set.length > 0) throw new UserError('--resume continues a run with its own config.yaml: --set is not allowed with it');
         run = new RecipeRun(recipeOfRun(o.resume), { runDir: o.resume, resume: true });
       } else {
-        const sets = seedOverride(o.seed);
+        const sets = [...o.set, ...seedOverride(o.seed)];
         if (o.judgeUrl !== undefined) sets.push(`reward.judge={url: "${o.judgeUrl}", model: "${o.judgeModel}"}`);
         const recipe = loadRecipe(embeddedRecipe(o.size), sets);
         run = new RecipeRun(recipe, { runDir: o.out ?? defaultRunDir(o.size === 'tiny' ? 'demo-tiny' : 'demo') });
