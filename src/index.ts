@@ -14,3 +14,10 @@ export * from './train/index.ts';
 export * from './eval/index.ts';
 export * from './serve/index.ts';
 export * from './observe/index.ts';
+export * from './model/io/index.ts';
+export * from './distill/index.ts';
+export * from './remote/index.ts';
+export * from './ablate/index.ts';
+// Both eval (benchmark items) and train (held-out items of a run) name a type EvalItem.
+export type { EvalItem } from './eval/index.ts';
+export type { EvalItem as TrainEvalItem } from './train/index.ts';
