@@ -546,6 +546,12 @@ export class RecipeRun {
       this.log('');
       this.log(formatResultsText(this.state.results));
     }
+    writeJsonAtomic(join(this.runDir, 'summary.json'), {
+      reward: this.recipe.reward.judge ? 'hybrid' : 'rule-only',
+      rl: { flops: this.state.rlFlops, wall_s: this.state.rlSeconds, steps: this.state.rlStep },
+      'sft-continued': { flops: this.state.sftContFlops, wall_s: this.state.sftContSeconds },
+      note: 'FLOPs are counted (src/train/flops.ts); wall seconds cover this process only (parts before a resume are lost)',
+    });
     this.log(this.recipe.reward.judge ? `reward: hybrid (rule + judge ${this.recipe.reward.judge.model})` : 'reward: rule-only (no judge was configured)');
     this.log(`compute: RL ${(this.state.rlFlops / 1e12).toFixed(3)} TFLOP in ${this.state.rlSeconds.toFixed(0)}s; sft-continued ${(this.state.sftContFlops / 1e12).toFixed(3)} TFLOP in ${this.state.sftContSeconds.toFixed(0)}s (wall times of this process; resumed parts excluded)`);
     return { runDir: this.runDir, results: this.state.results };
