@@ -87,6 +87,8 @@ export class RemotePolicy implements Policy {
   readonly client: TinkerClient;
   backend: RemoteBackend = 'tinker';
   sessionId = '';
+  /** The server's context limit for the base model (null when not advertised): check it before a long curriculum stage. */
+  maxContextLength: number | null = null;
   modelId = '';
   private extensions: string[] = [];
   private ignoresGradClip = false;
@@ -136,6 +138,8 @@ export class RemotePolicy implements Policy {
     if (names.length && !names.includes(this.opts.baseModel)) {
       throw new UserError(`policy.base_model "${this.opts.baseModel}" is not served at ${this.opts.url}; it serves: ${names.join(', ')}`);
     }
+    const served = models.find((m) => String(m['model_name']) === this.opts.baseModel);
+    if (typeof served?.['max_context_length'] === 'number') this.maxContextLength = served['max_context_length'];
     const ext = caps['longrl'] as Json | undefined;
     this.extensions = Array.isArray(ext?.['extensions']) ? (ext['extensions'] as string[]) : [];
     const detected: RemoteBackend = ext ? (ext['normalize'] === 'skyrl' ? 'skyrl' : 'tinker') : /thinkingmachines/.test(this.opts.url) ? 'tinker' : 'skyrl';
@@ -147,7 +151,10 @@ export class RemotePolicy implements Policy {
     this.heartbeat = setInterval(() => {
       this.client.call('session_heartbeat', { session_id: this.sessionId }).then(
         () => this.bump('remote/heartbeat'),
-        () => this.bump('remote/heartbeat_failed'),
+        (e: Error) => {
+          this.bump('remote/heartbeat_failed');
+          this.opts.log?.(`tinker: heartbeat failed (${e.message}); the server drops the session after 300 s without one`);
+        },
       );
     }, every);
     this.heartbeat.unref();
@@ -175,9 +182,12 @@ export class RemotePolicy implements Policy {
   private ordered(route: string, body: Json): Ordered {
     if (this.broken) throw this.broken;
     const full = { ...body, model_id: this.modelId, seq_id: this.nextSeq++ };
-    const post = this.chain.then(() => this.client.submit(route, full));
+    const post = this.chain.then(() => {
+      if (this.broken) throw this.broken;
+      return this.client.submit(route, full);
+    });
     this.chain = post.catch((e: Error) => {
-      this.broken = new UserError(`remote policy: ${route} could not be submitted, later training calls would wait forever (${e.message}); resume the run from its last checkpoint`);
+      this.broken ??= new UserError(`remote policy: ${route} could not be submitted, later training calls would wait forever (${e.message}); resume the run from its last checkpoint`);
     });
     const result = post.then((id) => this.client.retrieve(route, id, () => this.client.submit(route, full)));
     return { result };
