@@ -308,7 +308,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
           model = 'sft';
         } else recipe = variantRecipe(template, p.name);
         recipe.seed = base.seed + i;
-        say(`run ${name}`);
+        say(existsSync(join(dir, DONE)) ? `${name}: finished earlier, not redone` : `run ${name}`);
         const done = await runRecipe(name, dir, recipe, model, model === 'sft' ? 'eval-sft' : undefined);
         if (done === 'deadline') {
           partial = true;
