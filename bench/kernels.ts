@@ -16,6 +16,8 @@
  * same way (the FMA loop over each thread's own CPU clock). Spin-waiting threads count
  * as busy, so on a loaded machine multi-threaded `gflops_cpu` errs low.
  *
+ * - stream_copy: memory bandwidth of a STREAM-like copy (read + write counted), GB/s.
+ *
  * Flags: --quick (fewer, smaller runs), --no-peer, --only peak|sgemm|attention.
  */
 import { spawnSync } from 'node:child_process';
@@ -103,6 +105,13 @@ for (const t of threadCounts) {
   const line: Line = { bench: 'peak', gflops: r1(p.wall), shape: 'fma-loop', threads: t, pct_peak: 100, peer: null, vs_peer: null, gflops_cpu: r1(p.cpu), isa: k.isa };
   emit(line);
   lines.push(line);
+}
+
+if (!only || only === 'peak') {
+  for (const t of threadCounts) {
+    const gbps = k.streamGBps(t, quick ? 64 : 256);
+    emit({ bench: 'stream_copy', shape: `${quick ? 64 : 256}MB`, threads: t, gbps: r1(gbps), gflops: null, pct_peak: null, peer: null, vs_peer: null });
+  }
 }
 
 const pct = (g: number, t: number, which: 'wall' | 'cpu'): number => r1((100 * g) / peak.get(t)![which]);

@@ -491,9 +491,33 @@ napi_value PeakFlops(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// STREAM-like copy bandwidth (McCalpin's "Copy": a[i] = b[i], 2 x 4 bytes per element
+// counted) over `mb` MB per array on `threads` threads; best of `reps`. Bytes per second.
+napi_value StreamCopy(napi_env env, napi_callback_info info) {
+  Args a(env, info, "streamCopy", 3);
+  long threads = a.lng(0), mb = a.lng(1), reps = a.lng(2);
+  if (!a.ok) return nullptr;
+  KERNEL_LOCK;
+  const size_t n = (size_t)std::max(1L, mb) * (1 << 20) / sizeof(float);
+  std::vector<float> src(n, 1.f), dst(n, 0.f);
+  double best = 1e30;
+  for (long r = 0; r < std::max(1L, reps); r++) {
+    auto t0 = std::chrono::steady_clock::now();
+    lrl::pool_run((int)threads, [&](int tid, int nt) {
+      long b, e;
+      lrl::split_range((long)n, tid, nt, &b, &e);
+      std::memcpy(dst.data() + b, src.data() + b, (size_t)(e - b) * sizeof(float));
+    });
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  napi_value v;
+  napi_create_double(env, 2.0 * n * sizeof(float) / best, &v);
+  return v;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   struct { const char* name; napi_callback cb; } fns[] = {
-    {"info", Info}, {"setThreads", SetThreads}, {"setIsa", SetIsa}, {"peakFlops", PeakFlops},
+    {"info", Info}, {"setThreads", SetThreads}, {"streamCopy", StreamCopy}, {"setIsa", SetIsa}, {"peakFlops", PeakFlops},
     {"sgemm", Sgemm}, {"attnFwd", AttnFwd}, {"attnBwd", AttnBwd}, {"rmsnormFwd", RmsFwd}, {"rmsnormBwd", RmsBwd},
     {"rope", Rope}, {"swigluFwd", SwiFwd}, {"swigluBwd", SwiBwd}, {"embFwd", EmbFwd}, {"embBwd", EmbBwd},
     {"logprobFwd", LpFwd}, {"logprobBwd", LpBwd}, {"adamw", AdamW}, {"sumSquares", SumSquares}, {"axpy", Axpy},

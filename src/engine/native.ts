@@ -15,6 +15,7 @@ export interface NativeAddon {
   setThreads(n: number): number;
   setIsa(isa: string): string;
   peakFlops(threads: number, seconds: number): { wall: number; cpu: number };
+  streamCopy(threads: number, megabytes: number, reps: number): number;
   sgemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: F32, lda: number, B: F32, ldb: number, beta: number, C: F32, ldc: number): void;
   attnFwd(q: F32, k: F32, v: F32, out: F32, lse: F32 | null, Tq: number, Tk: number, H: number, Hkv: number, D: number, scale: number, causal: boolean, qPos0: number, qS: number, kvS: number, oS: number): void;
   attnBwd(q: F32, k: F32, v: F32, out: F32, lse: F32, dOut: F32, dq: F32, dk: F32, dv: F32, Tq: number, Tk: number, H: number, Hkv: number, D: number, scale: number, causal: boolean, qPos0: number, qS: number, kvS: number, oS: number): void;
@@ -46,6 +47,11 @@ export interface NativeKernels extends Kernels {
    * `wall` over elapsed time, `cpu` summed per thread over its own CPU time (robust to a busy machine).
    */
   peakGflops(threads: number, seconds?: number): { wall: number; cpu: number };
+  /**
+   * Memory bandwidth in GB/s of a STREAM-like copy (read + write counted) of `megabytes`
+   * per array (default 256, several times the L3) on `threads` threads; for decode benchmarks' pct_bandwidth.
+   */
+  streamGBps(threads: number, megabytes?: number): number;
 }
 
 function checkAttention(p: AttentionParams, name: string): [number, number, number] {
@@ -97,6 +103,8 @@ export function wrapNative(a: NativeAddon): NativeKernels {
       const r = a.peakFlops(threads, seconds);
       return { wall: r.wall / 1e9, cpu: r.cpu / 1e9 };
     },
+
+    streamGBps: (threads: number, megabytes = 256) => a.streamCopy(Math.max(1, Math.floor(threads)), Math.max(1, Math.floor(megabytes)), 5) / 1e9,
 
     sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
       dims('sgemm', ['M', M], ['N', N], ['K', K], ['lda', lda], ['ldb', ldb], ['ldc', ldc]);

@@ -14,3 +14,11 @@ if (nat) {
 } else {
   test('native addon not built: native kernel tests skipped', { skip: 'addon unavailable' }, () => {});
 }
+
+test('native extras: info, peak FLOP/s and stream bandwidth are positive', { skip: nat ? false : 'addon unavailable' }, () => {
+  const info = nat!.info();
+  if (!(info.cores >= 1 && info.threads >= 1)) throw new Error(`bad info ${JSON.stringify(info)}`);
+  const p = nat!.peakGflops(1, 0.05);
+  if (!(p.wall > 0 && p.cpu > 0)) throw new Error(`bad peak ${JSON.stringify(p)}`);
+  if (!(nat!.streamGBps(1, 8) > 0)) throw new Error('bad stream bandwidth');
+});
