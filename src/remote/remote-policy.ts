@@ -216,7 +216,9 @@ export class RemotePolicy implements Policy {
   }
 
   private encode(d: Datum, inputs: Record<string, { data: ArrayLike<number>; dtype: 'int64' | 'float32' }>): Json {
-    const lfi: Record<string, { data: ArrayLike<number>; dtype: 'int64' | 'float32' }> = { target_tokens: { data: d.targetTokens_T, dtype: 'int64' }, ...inputs };
+    // Masked targets may be negative placeholders locally; servers want token ids.
+    const targets = d.targetTokens_T.some((x) => x < 0) ? d.targetTokens_T.map((x) => Math.max(x, 0)) : d.targetTokens_T;
+    const lfi: Record<string, { data: ArrayLike<number>; dtype: 'int64' | 'float32' }> = { target_tokens: { data: targets, dtype: 'int64' }, ...inputs };
     if (this.extensions.includes('mask')) lfi['mask'] = float32(d.mask_T);
     const enc: Json = {};
     for (const [k, v] of Object.entries(lfi)) enc[k] = { data: Array.from(v.data), dtype: v.dtype, shape: [v.data.length] };

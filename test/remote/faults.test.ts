@@ -138,3 +138,26 @@ test('resume after a server restart from the remote checkpoint equals the uninte
     rmSync(dirname(dir), { recursive: true, force: true });
   }
 });
+
+test('batches are split under the request limits; each chunk gets its own seq_id and gradients accumulate', async () => {
+  const dir = makeModelFolder();
+  const fx = await startTinker({ modelDir: dir, longPollMs: 200 });
+  try {
+    const want = await rlLoop(LocalPolicy.fromFolder(dir), adam, 2);
+    const remote = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 0, backoffBaseMs: 1, maxDatumsPerRequest: 3, maxRequestBytes: 4000 });
+    const got = await rlLoop(remote, adam, 2);
+    // Step 1 starts from equal weights: per-datum forwards and the client-side loss are exact.
+    assert.deepEqual(got.trainLogprobs[0], want.trainLogprobs[0]);
+    assert.equal(got.losses[0], want.losses[0]);
+    // Accumulating over chunks changes only the summation order of the gradient.
+    assert.ok(Math.abs(got.gradNorms[0]! - want.gradNorms[0]!) <= 1e-5 * want.gradNorms[0]!, `${got.gradNorms[0]} vs ${want.gradNorms[0]}`);
+    assert.ok(Math.abs(got.losses[1]! - want.losses[1]!) <= 1e-3 * Math.max(1, Math.abs(want.losses[1]!)));
+    // 8 datums per step in chunks of ≤ 3 → ≥ 3 requests per forward pass and per backward.
+    assert.ok(fx.service.applied['forward_backward']! >= 6, JSON.stringify(fx.service.applied));
+    assert.ok(fx.service.applied['forward']! >= 12);
+    remote.close();
+  } finally {
+    await fx.close();
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+});
