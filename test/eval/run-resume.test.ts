@@ -69,3 +69,14 @@ test('killed mid-run, resumed: same final table, every item once', async () => {
   const perItem = (p: string) => Object.fromEntries(readFileSync(p, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l) as { id: string; prediction: string }; return [o.id, o.prediction]; }));
   assert.deepEqual(perItem(items), perItem(join(dir, 'whole', 'synth.jsonl')));
 });
+
+test('an endpoint that never answers: the run ends, says which items failed, exits 1', () => {
+  const data = join(dir, 'one.jsonl');
+  writeFileSync(data, JSON.stringify({ id: 'x', data_source: 'synth_docqa_kv', document: 'd', question: 'q?', answer: 'a' }) + '\n');
+  const out = join(dir, 'dead');
+  const r = spawnSync(process.execPath, [BIN, 'eval', '--model', 'openai:http://127.0.0.1:9/v1#m', '--bench', 'synth', '--data', data, '--retries', '0', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /synth: 1 items failed/);
+  assert.match(r.stdout, /scored 0 of 1 items, 1 failed/);
+  assert.equal(countLines(join(out, 'synth.errors.jsonl')), 1);
+});

@@ -6,7 +6,7 @@
  * all five, longbench-v2, synth) and prints the results table. Rerunning with the same
  * --out resumes an interrupted run.
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { UserError } from '../../util/errors.ts';
 import { createJudge } from '../../reward/judge.ts';
 import { BENCHMARKS, parseBenchList, resolveData } from '../../eval/benchmarks.ts';
@@ -88,6 +88,12 @@ export function register(program: Command): void {
         });
         process.stdout.write(o.json ? JSON.stringify(results) + '\n' : resultsMarkdown(results));
         process.stdout.write(`Results: ${join(o.out, 'results.json')}\n`);
+        const failed = results.benchmarks.filter((b) => b.failed > 0);
+        if (failed.length > 0) {
+          // Incomplete: say so and exit 1; rerunning the same command retries only these items.
+          process.stderr.write(`${failed.map((b) => `${b.bench}: ${b.failed} items failed (${join(o.out, `${b.bench}.errors.jsonl`)})`).join('\n')}\nrerun the same command to retry them\n`);
+          throw new CommanderError(1, 'longrl.eval.incomplete', 'some items failed');
+        }
       } finally {
         judge?.close();
       }
