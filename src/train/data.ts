@@ -137,6 +137,6 @@ export async function prepareData(
     };
   }
   if (recipe.sft && data.sft.length === 0 && !opts.pretrainOnly) throw new UserError('the recipe has an sft section but no SFT records (data.synth.sft.count or data.files.sft)');
-  if (recipe.pretrain && data.pretrain.length === 0) throw new UserError('the recipe has a pretrain section but no pretraining documents (data.synth.pretrain or data.files.pretrain)');
+  if (recipe.pretrain && recipe.pretrain.documents.kind === 'synth' && data.pretrain.length === 0) throw new UserError('the recipe has a pretrain section but no pretraining documents (data.synth.pretrain or data.files.pretrain)');
   return data;
 }

@@ -8,7 +8,7 @@ export {
 } from './config.ts';
 export { flopModel, forwardFlops, trainFlops, sampleFlops, attentionFlops, type FlopModel } from './flops.ts';
 export { responseDatum, documentDatum, lengthBuckets, batchAt, supervisedStep, heldOutLoss, sftTotalSteps, adamFor, datumsTrainFlops, type SupervisedSettings } from './sft.ts';
-export { pretrainDatums } from './pretrain.ts';
+export { pretrainDatums, repeatedFactsDatums, repeatedFactsText, type RepeatedDocOptions } from './pretrain.ts';
 export { scoreItems, resultRows, evaluatePolicy, type EvalItem, type EvaluateOptions, type ItemScore } from './evaluate.ts';
 export { rlStep, rolloutGroups, groupDatums, rolloutSeed, overlongBuffer, type RlContext, type RlItem, type ScoredGroup, type RlStepOutput } from './rl-trainer.ts';
 export { RecipeRun, recipeOfRun, defaultRunDir, StopForTest, type RunState, type RunOptions, type RunResult, type PhaseName } from './recipe.ts';

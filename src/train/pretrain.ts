@@ -3,15 +3,89 @@
  * no answer format, no traces), as a from-scratch model needs before it can learn to
  * match a key to its value (reference/demo-study.md: without it a tiny model stays on the
  * "any value in the document" shortcut). Each document is one datum, every position
- * trained, followed by the end-of-text token. The optimizer loop is the supervised one
- * of sft.ts.
+ * trained. The optimizer loop is the supervised one of sft.ts.
+ *
+ * Two kinds of documents:
+ * - `synth`: the documents of the synthetic pretrain split (`data.synth.pretrain`): filler
+ *   with the task's facts, each once;
+ * - `repeated`: filler with `facts` key-value facts, each repeated a few times at random
+ *   places (a fact's second occurrence is predictable only by finding the first: the
+ *   induction-head signal the matching task needs), optionally chain links (a value that
+ *   is another fact's key, as in the 2-hop task) and "ordered" documents (facts, filler,
+ *   the same facts again in order). Entities come from the pretrain pool (both splits'
+ *   entities, see data/synth/vocab.ts); document i draws from `Rng.derive(seed, i)`.
  */
 import type { Datum } from '../policy/types.ts';
 import type { DocQARecord } from '../data/record.ts';
+import { entityPools, DEFAULT_POOL_SIZES, type EntityPool } from '../data/synth/vocab.ts';
+import { fillerSentence, kvFact } from '../data/synth/text.ts';
 import type { TextTokenizer } from '../tokenizer/load.ts';
+import { Rng } from '../util/rng.ts';
 import { documentDatum } from './sft.ts';
 
-/** One next-token datum per document: tokens of `document`, then `endOfText`. */
+/** One next-token datum per record document: `endOfText`, the document's tokens, `endOfText`. */
 export function pretrainDatums(tok: TextTokenizer, records: readonly DocQARecord[], endOfText: number): Datum[] {
-  return records.map((r) => documentDatum([...tok.encode(r.document), endOfText]));
+  return records.map((r) => documentDatum([endOfText, ...tok.encode(r.document), endOfText]));
+}
+
+export interface RepeatedDocOptions {
+  /** Tokens per document (the document is cut to this many, after a leading end-of-text). */
+  tokens: number;
+  /** Distinct facts per document. */
+  facts: number;
+  /** Each fact appears a number of times drawn uniformly from [repeatMin, repeatMax]. */
+  repeatMin: number;
+  repeatMax: number;
+  /** Chance that a fact's value is the key of an earlier fact (a chain link). */
+  chainProb: number;
+  /** Chance that the next slot holds a fact rather than a filler sentence. */
+  factProb: number;
+  /** Chance that a document is an ordered passage: filler, the facts, filler, the same facts, filler. */
+  orderedProb: number;
+}
+
+/** The text of repeated-facts document `index` (pure in seed and index). */
+export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOptions, pool: EntityPool): string {
+  const rng = Rng.derive(seed, `pretrain-doc|${index}`);
+  const keys = rng.shuffle([...pool.keys]).slice(0, o.facts);
+  const values = keys.map((_, i) => (i > 0 && rng.float() < o.chainProb ? (keys[rng.int(i)] as string) : rng.pick(pool.values)));
+  const facts = keys.map((k, i) => kvFact(k, values[i] as string, 'compact'));
+  const filler = () => `${fillerSentence(rng).join(' ')}.`;
+  if (rng.float() < o.orderedProb) {
+    const gap = () => Array.from({ length: 1 + rng.int(4) }, filler);
+    return [...gap(), ...facts, ...gap(), ...facts, ...gap()].join(' ');
+  }
+  const items: string[] = [];
+  facts.forEach((f) => {
+    const reps = o.repeatMin + rng.int(o.repeatMax - o.repeatMin + 1);
+    for (let r = 0; r < reps; r++) items.push(f);
+  });
+  rng.shuffle(items);
+  // Roughly one token per word and three per fact: overshoot, the datum is cut to size.
+  const parts: string[] = [];
+  let words = 0;
+  let k = 0;
+  while (k < items.length || words < o.tokens * 1.1) {
+    if (k < items.length && rng.float() < o.factProb) {
+      parts.push(items[k++] as string);
+      words += 3;
+    } else {
+      const s = filler();
+      parts.push(s);
+      words += s.split(' ').length + 1;
+    }
+    if (words > o.tokens * 4) break;
+  }
+  return parts.join(' ');
+}
+
+/** `count` repeated-facts documents as next-token datums of at most `tokens` positions. */
+export function repeatedFactsDatums(tok: TextTokenizer, seed: number, count: number, o: RepeatedDocOptions, endOfText: number): Datum[] {
+  const pool = entityPools(DEFAULT_POOL_SIZES).pretrain;
+  const out: Datum[] = [];
+  for (let i = 0; i < count; i++) {
+    const ids = [endOfText, ...tok.encode(` ${repeatedFactsText(seed, i, o, pool)}`)].slice(0, o.tokens + 1);
+    out.push(documentDatum(ids));
+  }
+  return out;
 }

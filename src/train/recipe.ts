@@ -50,7 +50,7 @@ import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Recip
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
-import { pretrainDatums } from './pretrain.ts';
+import { pretrainDatums, repeatedFactsDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
 import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
@@ -365,7 +365,10 @@ export class RecipeRun {
   private async runPretrain(): Promise<void> {
     const p = this.recipe.pretrain;
     if (!p) return;
-    const datums = pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+    const docs = p.documents;
+    const datums = docs.kind === 'repeated'
+      ? repeatedFactsDatums(this.tok, this.recipe.data.synth?.seed ?? this.recipe.seed, docs.count, docs, this.endOfText)
+      : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
     const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), p.batchSize);
     const s: SupervisedSettings = {
       batchSize: p.batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: 'pretrain',

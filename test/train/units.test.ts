@@ -67,3 +67,21 @@ test('a from-scratch recipe model equals init-model of the preset; shape overrid
   assert.equal(c.config.numLayers, 3);
   assert.equal(c.config.hiddenSize, a.config.hiddenSize);
 });
+
+test('repeated-facts pretraining documents: each fact repeated as asked, ordered passages repeat the facts in order', async () => {
+  const { repeatedFactsText } = await import('../../src/train/pretrain.ts');
+  const { entityPools } = await import('../../src/data/synth/vocab.ts');
+  const pool = entityPools().pretrain;
+  const o = { tokens: 200, facts: 5, repeatMin: 2, repeatMax: 3, chainProb: 0, factProb: 0.5, orderedProb: 0 };
+  const text = repeatedFactsText(3, 7, o, pool);
+  assert.equal(repeatedFactsText(3, 7, o, pool), text, 'pure in (seed, index)');
+  const facts = text.split('. ').map((s) => s.replace(/\.$/, '')).filter((s) => s.split(' ').length === 2 && pool.keys.includes(s.split(' ')[0]!));
+  const counts = new Map<string, number>();
+  for (const f of facts) counts.set(f, (counts.get(f) ?? 0) + 1);
+  assert.equal(counts.size, 5);
+  for (const [f, n] of counts) assert.ok(n >= 2 && n <= 3, `${f} appears ${n} times`);
+  const ordered = repeatedFactsText(3, 7, { ...o, orderedProb: 1 }, pool);
+  const kv = ordered.split('. ').map((s) => s.replace(/\.$/, '')).filter((s) => s.split(' ').length === 2 && pool.keys.includes(s.split(' ')[0]!));
+  assert.equal(kv.length, 10);
+  assert.deepEqual(kv.slice(0, 5), kv.slice(5));
+});
