@@ -134,6 +134,11 @@ export class TinkerClient {
       try {
         r = await this.exchange('POST', 'retrieve_future', { request_id: id, allow_metadata_only: false });
       } catch (e) {
+        // A long poll our HTTP timeout cut (SkyRL holds polls up to 300 s) is "not yet", not a failure.
+        if ((e as Error).name === 'TimeoutError') {
+          this.count('remote/poll_timeout');
+          continue;
+        }
         this.count('remote/retry_connection');
         if (++failures >= this.o.maxRetries) throw new UserError(`Tinker retrieve_future for ${route}: gave up after ${failures} connection failures (${(e as Error).message})`);
         await sleep(this.backoffMs(failures - 1, null));
