@@ -166,17 +166,18 @@ test('a long poll cut by the client\'s HTTP timeout is polled again, not counted
   const dir = makeModelFolder();
   const fx = await startTinker({ modelDir: dir, longPollMs: 1000 });
   try {
-    const c = new TinkerClient({ url: fx.url, backoffBaseMs: 1, httpTimeoutMs: 150, maxRetries: 1 });
+    const c = new TinkerClient({ url: fx.url, backoffBaseMs: 1 });
+    const poller = new TinkerClient({ url: fx.url, backoffBaseMs: 1, httpTimeoutMs: 150, maxRetries: 1 });
     const s = await c.call('create_session', {});
     const m = await c.op('create_model', { session_id: s['session_id'], base_model: 'tiny', lora_config: { rank: 0 } });
     const id2 = await c.submit('optim_step', { model_id: m['model_id'], seq_id: 2, adam_params: {} });
-    const result = c.retrieve('optim_step', id2, () => Promise.reject(new Error('no resubmit')));
+    const result = poller.retrieve('optim_step', id2, () => Promise.reject(new Error('no resubmit')));
     await new Promise((r) => setTimeout(r, 700));
     const datum = { model_input: { chunks: [{ type: 'encoded_text', tokens: [1, 2] }] }, loss_fn_inputs: { target_tokens: { data: [2, 3], dtype: 'int64' } } };
     await c.submit('forward_backward', { model_id: m['model_id'], seq_id: 1, forward_backward_input: { data: [datum], loss_fn: 'cross_entropy' } });
     const r = await result;
     assert.equal((r['metrics'] as Record<string, number>)['step:max'], 1);
-    assert.ok((c.counters['remote/poll_timeout'] ?? 0) >= 1, JSON.stringify(c.counters));
+    assert.ok((poller.counters['remote/poll_timeout'] ?? 0) >= 1, JSON.stringify(poller.counters));
   } finally {
     await fx.close();
     rmSync(dirname(dir), { recursive: true, force: true });
