@@ -114,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (m !== model.name && m !== opts.model) throw new ApiError(404, `The model \`${m}\` does not exist (this server serves \`${model.name}\`)`, 'invalid_request_error', 'model', 'model_not_found');
   };
 
-  /** Samples the prompts and builds the choices (stop strings cut, logprobs attached). */
+  /** Prompts fit the context; stop strings have a tokenizer to match them. */
   const checkPrompts = (prompts: number[][], g: GenParams, maxTokens: number) => {
     for (const p of prompts) {
       if (p.length === 0) throw new ApiError(400, 'prompt: the prompt is empty (0 tokens)', 'invalid_request_error', 'prompt', 'invalid_value');
@@ -126,16 +126,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   let streamCalls = 0;
+  let activeStreams = 0;
   /** Samples the prompts and answers: SSE as tokens are decoded, or one JSON body. */
   const respond = async (res: ServerResponse, prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void, m: Meta, chat: boolean, echo: string[]) => {
     checkPrompts(prompts, g, maxTokens);
     if (g.stream) {
       submitted();
+      if (activeStreams >= (opts.maxQueue ?? 1024)) throw new QueueFullError(`${activeStreams} streams are running; retry later`);
       // Seeded like a scheduler call: the request's seed, else the next server seed.
       const seed = g.seed !== null ? g.seed : (opts.seed ?? 0) + 1_000_000 + streamCalls++;
       const st = scheduler.stats;
       st.requests++;
-      const out = await streamResponse(res, model, { prompts, g, maxTokens, seed, meta: m, chat, echo, eosTokenIds: model.eosTokenIds });
+      activeStreams++;
+      let out;
+      try {
+        out = await streamResponse(res, model, { prompts, g, maxTokens, seed, meta: m, chat, echo, eosTokenIds: model.eosTokenIds });
+      } finally {
+        activeStreams--;
+      }
       for (const p of prompts) st.promptTokens += p.length;
       for (const grp of out) for (const q of grp) st.completionTokens += q.tokens.length;
       return;
