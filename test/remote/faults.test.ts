@@ -91,11 +91,11 @@ test('server: seq_id order is strict, unknown fields are ignored, load_weights m
 
 test('a session without heartbeat expires and its model is unloaded; with heartbeat it stays', async () => {
   const dir = makeModelFolder();
-  const fx = await startTinker({ modelDir: dir, sessionTimeoutMs: 300, longPollMs: 100 });
+  const fx = await startTinker({ modelDir: dir, sessionTimeoutMs: 1000, longPollMs: 100 });
   try {
-    const alive = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 2, heartbeatMs: 60, backoffBaseMs: 1 });
+    const alive = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 2, heartbeatMs: 100, backoffBaseMs: 1 });
     const silent = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 2, heartbeatMs: 60_000, backoffBaseMs: 1 });
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, 2500));
     const d = { inputTokens_T: Int32Array.from([1, 2, 3]), targetTokens_T: Int32Array.from([2, 3, 4]), mask_T: Float32Array.from([0, 1, 1]) };
     const out = await alive.forward([d]);
     assert.equal(out.logprobs[0]!.length, 3);
