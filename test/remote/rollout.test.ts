@@ -169,3 +169,32 @@ test('SGLang: /generate batches with logprobs, full-weight sync by update_weight
     rmSync(syncDir, { recursive: true, force: true });
   }
 });
+
+test('a server that cannot take new weights stops serving, then is resynced when it recovers', async () => {
+  const a = await fakeServer('vllm', 'a');
+  const b = await fakeServer('vllm', 'b');
+  const dir = makeModelFolder();
+  const syncDir = mkdtempSync(join(tmpdir(), 'longrl-sync-'));
+  try {
+    const client = new RolloutClient({ engine: 'vllm', urls: [a.url, b.url], baseModel: 'base', weightSync: 'lora', syncDir, backoffBaseMs: 1, retries: 1 });
+    const policy = LocalPolicy.fromFolder(dir, { lora: { rank: 2, alpha: 4 } });
+    b.failNext = 10;
+    assert.equal(await client.syncWeights((d) => writePolicyWeights(policy, d, 'lora')), 1);
+    assert.equal(client.counters['rollout/sync_failed'], 1);
+    const bUrl = b.url.replace(/\/+$/, '');
+    // While b fails, it neither serves nor blocks: everything goes to a with version 1.
+    const r1 = await client.sample(prompts, params);
+    assert.ok(r1.flat().every((s) => s.weightVersion === 1 && s.endpoint !== bUrl));
+    b.failNext = 0;
+    const r2 = await client.sample(prompts, params);
+    assert.equal(client.counters['rollout/resynced'], 1);
+    assert.ok(r2.flat().every((s) => s.weightVersion === 1));
+    assert.ok(r2.flat().some((s) => s.endpoint === bUrl), 'b serves again after resync');
+    assert.deepEqual(b.log.filter((l) => !l.startsWith('complete')), ['load longrl-v1']);
+  } finally {
+    await a.close();
+    await b.close();
+    rmSync(dirname(dir), { recursive: true, force: true });
+    rmSync(syncDir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,8 @@ export interface Endpoint {
   inFlight: number;
   healthy: boolean;
   served: number;
+  /** Weight version the endpoint holds (0 = base weights); only current ones serve. */
+  weightVersion: number;
 }
 
 export class EndpointPool {
@@ -19,7 +21,7 @@ export class EndpointPool {
 
   constructor(urls: readonly string[], private readonly healthTimeoutMs = 5000) {
     if (urls.length === 0) throw new UserError('sampler.urls is empty: give at least one inference server URL');
-    this.endpoints = urls.map((u) => ({ url: u.replace(/\/+$/, ''), inFlight: 0, healthy: true, served: 0 }));
+    this.endpoints = urls.map((u) => ({ url: u.replace(/\/+$/, ''), inFlight: 0, healthy: true, served: 0, weightVersion: 0 }));
   }
 
   /** Checks every endpoint (`GET /health`); returns how many are healthy. */
@@ -35,21 +37,26 @@ export class EndpointPool {
     return this.endpoints.filter((e) => e.healthy).length;
   }
 
-  /** Reserves the least-loaded healthy endpoint (in-flight + 1; re-checks health when none is healthy). */
-  async pick(): Promise<Endpoint> {
-    let live = this.endpoints.filter((e) => e.healthy);
-    if (live.length === 0 && (await this.checkHealth()) > 0) live = this.endpoints.filter((e) => e.healthy);
-    if (live.length === 0) throw new UserError(`no healthy inference server among ${this.endpoints.map((e) => e.url).join(', ')}`);
+  /** Endpoints that may serve now: healthy and holding `version` (when given). */
+  usable(version?: number): Endpoint[] {
+    return this.endpoints.filter((e) => e.healthy && (version === undefined || e.weightVersion === version));
+  }
+
+  /** Reserves the least-loaded usable endpoint (in-flight + 1; re-checks health when none is). */
+  async pick(version?: number): Promise<Endpoint> {
+    let live = this.usable(version);
+    if (live.length === 0 && (await this.checkHealth()) > 0) live = this.usable(version);
+    if (live.length === 0) throw new UserError(`no healthy inference server${version !== undefined ? ` holding weight version ${version}` : ''} among ${this.endpoints.map((e) => e.url).join(', ')}`);
     const e = live.reduce((best, x) => (x.inFlight < best.inFlight ? x : best));
     e.inFlight++;
     return e;
   }
 
   /** Runs `fn` on picked endpoints, moving to another one after a failure (up to `attempts`). */
-  async run<T>(fn: (e: Endpoint) => Promise<T>, attempts: number, onRetry?: (e: Endpoint, err: unknown) => void): Promise<T> {
+  async run<T>(fn: (e: Endpoint) => Promise<T>, attempts: number, onRetry?: (e: Endpoint, err: unknown) => void, version?: number): Promise<T> {
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
-      const e = await this.pick();
+      const e = await this.pick(version);
       try {
         const out = await fn(e);
         e.served++;

@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import type { SampleParams, SampledSequence } from '../../policy/types.ts';
 import { Rng } from '../../util/rng.ts';
 import { UserError } from '../../util/errors.ts';
-import { EndpointPool } from './endpoints.ts';
+import { EndpointPool, type Endpoint } from './endpoints.ts';
 import { fetchJson, type HttpRetryOptions } from './http.ts';
 import { parseSglangGenerate, parseVllmCompletion, sglangGenerateBody, vllmCompletionBody, type Engine } from './engines.ts';
 
@@ -64,6 +64,7 @@ export class RolloutClient {
   version = 0;
   /** The name requests use: base model, or the current adapter. */
   private current: string | null = null;
+  private currentDir: string | null = null;
   private readonly inFlight = new Map<string, number>();
   private readonly drained = new Map<string, (() => void)[]>();
 
@@ -94,20 +95,21 @@ export class RolloutClient {
     mkdirSync(dir, { recursive: true });
     await write(dir);
     this.events.push({ endpoint: '', action: 'write', name, version: v });
-    const { engine, weightSync } = this.opts;
+    let loaded = 0;
     for (const e of this.pool.endpoints) {
-      if (engine === 'vllm' && weightSync === 'lora') {
-        await this.post(`${e.url}/v1/load_lora_adapter`, { lora_name: name, lora_path: dir });
-        this.events.push({ endpoint: e.url, action: 'load_lora_adapter', name, version: v });
-      } else if (engine === 'sglang' && weightSync === 'lora') {
-        await this.post(`${e.url}/load_lora_adapter`, { lora_name: name, lora_path: dir });
-        this.events.push({ endpoint: e.url, action: 'load_lora_adapter', name, version: v });
-      } else if (engine === 'sglang' && weightSync === 'full') {
-        const r = (await this.post(`${e.url}/update_weights_from_disk`, { model_path: dir, weight_version: String(v), flush_cache: true, abort_all_requests: false })) as { success?: boolean; message?: string };
-        if (r.success === false) throw new UserError(`${e.url}/update_weights_from_disk refused ${dir}: ${r.message ?? 'no message'}`);
-        this.events.push({ endpoint: e.url, action: 'update_weights_from_disk', name, version: v });
+      try {
+        await this.loadOn(e, name, dir, v);
+        loaded++;
+      } catch (err) {
+        // A server that could not take the new weights stops serving until it can (resync).
+        e.healthy = false;
+        this.bump('rollout/sync_failed');
+        this.opts.log?.(`rollout: ${e.url} could not load ${name}: ${(err as Error).message}`);
       }
     }
+    if (loaded === 0) throw new UserError(`weight sync: no inference server could load ${dir} (see the log); check that the servers can read sampler.syncDir`);
+    const { engine, weightSync } = this.opts;
+    this.currentDir = dir;
     const old = this.current;
     this.current = name;
     this.version = v;
@@ -128,6 +130,41 @@ export class RolloutClient {
     return v;
   }
 
+  /** Loads weight version `v` (folder `dir`, adapter `name`) on one endpoint. */
+  private async loadOn(e: Endpoint, name: string, dir: string, v: number): Promise<void> {
+    const { engine, weightSync } = this.opts;
+    if (engine === 'vllm' && weightSync === 'lora') {
+      await this.post(`${e.url}/v1/load_lora_adapter`, { lora_name: name, lora_path: dir });
+      this.events.push({ endpoint: e.url, action: 'load_lora_adapter', name, version: v });
+    } else if (engine === 'sglang' && weightSync === 'lora') {
+      await this.post(`${e.url}/load_lora_adapter`, { lora_name: name, lora_path: dir });
+      this.events.push({ endpoint: e.url, action: 'load_lora_adapter', name, version: v });
+    } else if (engine === 'sglang' && weightSync === 'full') {
+      const r = (await this.post(`${e.url}/update_weights_from_disk`, { model_path: dir, weight_version: String(v), flush_cache: true, abort_all_requests: false })) as { success?: boolean; message?: string };
+      if (r.success === false) throw new UserError(`${e.url}/update_weights_from_disk refused ${dir}: ${r.message ?? 'no message'}`);
+      this.events.push({ endpoint: e.url, action: 'update_weights_from_disk', name, version: v });
+    }
+    e.weightVersion = v;
+  }
+
+  /** Brings servers that came back (healthy again) up to the current weight version. */
+  async resync(): Promise<number> {
+    const stale = this.pool.endpoints.filter((e) => e.weightVersion !== this.version);
+    if (stale.length === 0 || !this.current || !this.currentDir) return 0;
+    await this.pool.checkHealth();
+    let n = 0;
+    for (const e of stale.filter((x) => x.healthy)) {
+      try {
+        await this.loadOn(e, this.current, this.currentDir, this.version);
+        n++;
+        this.bump('rollout/resynced');
+      } catch {
+        e.healthy = false;
+      }
+    }
+    return n;
+  }
+
   private waitDrained(name: string): Promise<void> {
     if (!this.inFlight.get(name)) return Promise.resolve();
     return new Promise((r) => {
@@ -146,6 +183,7 @@ export class RolloutClient {
   /** G samples per prompt (one request per prompt, least-loaded endpoint, retried elsewhere on failure). */
   async sample(prompts: readonly (readonly number[])[], params: SampleParams): Promise<RolloutSequence[][]> {
     const { engine, weightSync } = this.opts;
+    if (this.pool.endpoints.some((e) => e.weightVersion !== this.version)) await this.resync();
     return Promise.all(prompts.map(async (prompt, i) => {
       const seed = i === 0 ? params.seed : Rng.derive(params.seed, `remote-prompt/${i}`).int(2 ** 31);
       const name = this.current;
@@ -164,7 +202,7 @@ export class RolloutClient {
             seqs = parseSglangGenerate(await this.post(url, sglangGenerateBody(prompt, params, seed, weightSync === 'lora' ? name : null), true), params.n, url);
           }
           return seqs.map((s) => ({ ...s, weightVersion: version, endpoint: e.url }));
-        }, this.opts.attempts ?? 3, () => this.bump('rollout/endpoint_switch'));
+        }, this.opts.attempts ?? 3, () => this.bump('rollout/endpoint_switch'), version);
       } finally {
         this.track(key, -1);
       }
