@@ -168,7 +168,7 @@ export function loadLongBench(path: string, expectV2: boolean): LoadResult {
     if (isV2) {
       const groups: Record<string, string> = {};
       for (const k of ['difficulty', 'length', 'domain']) if (typeof meta[k] === 'string') groups[k] = meta[k] as string;
-      return { id: r.id, kind: 'choice', task: (groups['domain'] as string | undefined) ?? 'longbench_v2', document: r.document, question: r.question, answers: goldAnswers(r), choices: r.choices!, groups };
+      return { id: r.id, kind: 'choice', task: 'longbench_v2', document: r.document, question: r.question, answers: goldAnswers(r), choices: r.choices!, groups };
     }
     const task = r.task ?? 'longbench';
     if (meta['rendered_prompt'] === true) {

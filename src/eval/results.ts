@@ -7,6 +7,7 @@
  */
 import { pyRound } from './metrics/pyround.ts';
 import { meanPassAtK } from './metrics/passk.ts';
+import { aggregateV2, type V2Summary } from './metrics/longbench-v2.ts';
 
 /** One line of a benchmark's items file. */
 export interface ItemLine {
@@ -48,6 +49,8 @@ export interface BenchResult {
   groups: Record<string, number>;
   /** pass@k for k = 1, 2, 4, ... ≤ n (0-100), when n > 1. */
   pass_at_k: Record<string, number>;
+  /** LongBench v2 only: its `result.py` table (first sample; 1 decimal, compensated beside). */
+  longbench_v2?: { plain: V2Summary; compensated: V2Summary };
 }
 
 export interface EvalResults {
@@ -81,7 +84,13 @@ export function benchResult(bench: string, lines: readonly ItemLine[], meta: { i
     columns: Object.fromEntries(Object.entries(columns).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, pct(v)])),
     groups: Object.fromEntries(Object.entries(groups).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, pct(v)])),
     pass_at_k: passAtK,
+    ...(lines.length > 0 && lines.every((l) => l.groups?.['difficulty'] !== undefined && l.samples[0]?.scores['acc'] !== undefined) ? { longbench_v2: v2Table(lines) } : {}),
   };
+}
+
+function v2Table(lines: readonly ItemLine[]): { plain: V2Summary; compensated: V2Summary } {
+  const rows = lines.map((l) => ({ pred: l.samples[0]!.extracted, answer: l.gold[0] ?? '', difficulty: l.groups!['difficulty']!, length: l.groups!['length'] ?? '' }));
+  return { plain: aggregateV2(rows), compensated: aggregateV2(rows, true) };
 }
 
 export function evalResults(model: string, n: number, benches: BenchResult[]): EvalResults {
@@ -116,6 +125,14 @@ export function resultsMarkdown(r: EvalResults): string {
     out.push('', `### ${b.bench}`, '');
     out.push(`scored ${b.scored} of ${b.items} items` + (b.failed ? `, ${b.failed} failed (not counted)` : '') + (b.skipped ? `, ${b.skipped} rows of the data file unusable` : '')
       + (b.truncated ? `, ${b.truncated} truncated` : '') + (b.closed_book ? `, ${b.closed_book} closed-book (no documents)` : ''));
+    if (b.longbench_v2) {
+      const v = b.longbench_v2;
+      const f1 = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(1));
+      out.push('', 'LongBench v2 `result.py` (first sample):', '', '| | Overall | Easy | Hard | Short | Medium | Long |', '|---|---|---|---|---|---|---|');
+      for (const [name, t] of [['plain', v.plain], ['compensated', v.compensated]] as const) {
+        out.push(`| ${name} | ${f1(t.overall)} | ${f1(t.easy)} | ${f1(t.hard)} | ${f1(t.short)} | ${f1(t.medium)} | ${f1(t.long)} |`);
+      }
+    }
     const rows = [...Object.entries(b.columns).map(([k, v]) => [`mean ${k}`, v] as const), ...Object.entries(b.groups)];
     if (rows.length > 0) {
       out.push('', '| | score |', '|---|---|');
