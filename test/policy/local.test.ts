@@ -180,3 +180,21 @@ test('SFT memorises a sequence and greedy sampling reproduces it', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tape budgets (none, checkpoints only, everything kept) give bit-identical steps', async () => {
+  const dir = makeFolder({ model_type: 'qwen3', head_dim: 12 });
+  try {
+    const ce = crossEntropyLoss();
+    const results: Float32Array[] = [];
+    for (const tapeBudgetBytes of [0, 30_000, 1 << 30]) {
+      const p = LocalPolicy.fromFolder(dir, { tapeBudgetBytes });
+      await p.forwardBackward(data, ce);
+      await p.optimStep(adam);
+      results.push(p.weights.data);
+    }
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[2], results[0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
