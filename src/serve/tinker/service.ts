@@ -22,12 +22,13 @@ import { basename, join, resolve } from 'node:path';
 import { LocalPolicy } from '../../policy/local.ts';
 import type { SampleParams } from '../../policy/types.ts';
 import type { LoraOptions } from '../../model/lora.ts';
-import { ModelWeights } from '../../model/weights.ts';
 import { readModelConfig } from '../../model/config.ts';
 import { UserError } from '../../util/errors.ts';
 import { FutureStore, type FutureOutcome } from './futures.ts';
 import { FaultScript, type TinkerFault, type TinkerFaults } from './faults.ts';
 import { builtinLoss, checkLossName, toPolicyDatum, type Normalize } from './losses.ts';
+import { authorised, readJsonBody, send } from './http.ts';
+import { snapshotPolicy } from './snapshot.ts';
 import { WireError, asInt, asObject, asString, floatTensor, modelInputTokens, optNumber, parseData, type Json } from './wire.ts';
 
 export interface TinkerServiceOptions {
@@ -244,14 +245,6 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
     return name;
   }
 
-  function snapshot(p: LocalPolicy): LocalPolicy {
-    const w = new ModelWeights(p.config, p.weights.data.slice());
-    const lora = p.model.lora;
-    const { adapterDir: _unused, ...rest } = p.opts;
-    const snap = new LocalPolicy(w, { ...rest, lora: lora ? { rank: lora.rank, alpha: lora.alpha, targetModules: lora.targets } : null });
-    if (lora) snap.model.lora!.data.set(lora.data);
-    return snap;
-  }
 
   function newSampler(sessionId: string, policy: LocalPolicy): string {
     const id = newId('sampler');
@@ -376,7 +369,7 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
           await m.policy.exportHF(dir);
           return { path: `tinker://${m.id}/sampler_weights/${name}`, sampling_session_id: null, type: 'save_weights_for_sampler' };
         }
-        return { path: null, sampling_session_id: newSampler(m.session, snapshot(m.policy)), type: 'save_weights_for_sampler' };
+        return { path: null, sampling_session_id: newSampler(m.session, snapshotPolicy(m.policy)), type: 'save_weights_for_sampler' };
       });
     },
     create_sampling_session: (b) => {
@@ -452,46 +445,8 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
     return send(res, 200, { type: 'request_failed', error: o.error, category: o.category });
   }
 
-  function send(res: ServerResponse, status: number, body: unknown): void {
-    if (res.headersSent || res.destroyed) return;
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 429 ? { 'retry-after': '0' } : {}) });
-    res.end(text);
-  }
 
-  function readBody(req: IncomingMessage): Promise<Json> {
-    return new Promise((resolveBody, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBody) {
-          reject(new WireError(413, `request body over ${maxBody} bytes; split the batch`));
-          req.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (text.trim() === '') return resolveBody({});
-        try {
-          const v = JSON.parse(text) as unknown;
-          resolveBody(asObject(v, 'request body'));
-        } catch (e) {
-          reject(e instanceof WireError ? e : new WireError(400, `request body is not JSON (this server speaks the JSON API of Tinker SDK <= 0.24; protobuf bodies are not supported)`));
-        }
-      });
-      req.on('error', reject);
-    });
-  }
 
-  function authorised(req: IncomingMessage): boolean {
-    if (!opts.apiKey) return true;
-    const key = req.headers['x-api-key'];
-    const bearer = /^Bearer (.+)$/.exec(req.headers['authorization'] ?? '')?.[1];
-    return key === opts.apiKey || bearer === opts.apiKey;
-  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -499,7 +454,7 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
     if (!m) return send(res, 404, { detail: `no Tinker route ${url.pathname}` });
     const route = m[1]!;
     if (route === 'healthz') return send(res, 200, { status: 'ok' });
-    if (!authorised(req)) return send(res, 401, { detail: 'missing or wrong X-API-Key' });
+    if (!authorised(req, opts.apiKey)) return send(res, 401, { detail: 'missing or wrong X-API-Key' });
     if (route === 'get_server_capabilities') {
       const cfg = maxContext ??= readModelConfig(modelDir).maxPositionEmbeddings;
       return send(res, 200, {
@@ -514,7 +469,7 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
       req.socket.destroy();
       return;
     }
-    const body = await readBody(req);
+    const body = await readJsonBody(req, maxBody);
     if (route === 'retrieve_future') {
       const ac = new AbortController();
       const stop = () => ac.abort();
