@@ -231,8 +231,10 @@ function main(): void {
   const peak = k.backend === 'native' ? (k as NativeKernels).peakGflops(threads, 0.5) : null;
   const peakG = peak ? peak.wall : NaN;
   emit({ bench: 'peak', shape: 'fma', threads, gflops: peak ? +peakG.toFixed(1) : null, cpu_gflops: peak ? +peak.cpu.toFixed(1) : null, backend: k.backend, isa: k.isa, pct_peak: null, peer: null, vs_peer: null });
-  const copy = streamCopyGBs();
-  emit({ bench: 'stream', shape: 'copy 256MiB', threads: 1, gb_s: +copy.toFixed(2), gflops: null, pct_peak: null, peer: null, vs_peer: null });
+  // STREAM-like copy: the addon's multi-threaded copy (as `npm run bench`), else a JS one.
+  const nat = k.backend === 'native' ? (k as NativeKernels) : null;
+  const copy = nat && typeof nat.streamGBps === 'function' ? nat.streamGBps(threads, 256) : streamCopyGBs();
+  emit({ bench: 'stream', shape: 'copy 256MiB', threads: nat ? threads : 1, gb_s: +copy.toFixed(2), gflops: null, pct_peak: null, peer: null, vs_peer: null });
   const hasTorch = torchPython() !== null;
   if (!hasTorch) process.stderr.write('torch peer skipped: python3-torch is not installed (apt-get install python3-torch)\n');
 
