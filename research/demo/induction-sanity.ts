@@ -6,14 +6,21 @@
 import { makeModel, makeCtx, pools, Rng, LocalPolicy, ADAM, log, lmDatum } from './lib.ts';
 import { crossEntropyLoss } from '../../src/model/losses.ts';
 
-const cfg = { dir: '/tmp/demo/ind', layers: 2, hidden: 128, lr: 3e-3, batch: 8, steps: 400, half: 48, ...JSON.parse(process.argv[2] ?? '{}') };
+const cfg = { dir: '/tmp/demo/ind', layers: 2, hidden: 128, lr: 3e-3, batch: 8, steps: 400, half: 48, gap: 0, ...JSON.parse(process.argv[2] ?? '{}') };
 makeModel(cfg.dir, { hidden: cfg.hidden, layers: cfg.layers, heads: 4, kvHeads: 2 }, 1);
 const ctx = makeCtx(cfg.dir);
 const policy = LocalPolicy.fromFolder(cfg.dir, { threads: 1 });
 const alphabet = pools().pretrain.values.map((v) => ctx.tok.encode(' ' + v)).filter((x) => x.length === 1).map((x) => x[0]!);
 log(`alphabet ${alphabet.length}`);
 const rng = new Rng(1);
-const doc = () => { const a = Array.from({ length: cfg.half }, () => rng.pick(alphabet)); return [ctx.bos, ...a, ...a]; };
+// With gap > 0 a random number (0..gap) of filler tokens separates the copies, so a fixed
+// positional offset cannot solve it: only a content-matching induction head can.
+const fillerIds = ['the', 'some', 'each', 'tree', 'river', 'stands', 'moves', 'over', 'near', 'blue'].map((w) => ctx.tok.encode(' ' + w)[0]!);
+const doc = () => {
+  const a = Array.from({ length: cfg.half }, () => rng.pick(alphabet));
+  const g = Array.from({ length: cfg.gap > 0 ? rng.int(cfg.gap + 1) : 0 }, () => rng.pick(fillerIds));
+  return [ctx.bos, ...a, ...g, ...a];
+};
 const ce = crossEntropyLoss();
 const probe = Array.from({ length: 8 }, doc).map(lmDatum);
 for (let s = 0; s < cfg.steps; s++) {
@@ -22,7 +29,7 @@ for (let s = 0; s < cfg.steps; s++) {
   if ((s + 1) % 25 === 0) {
     const o = await policy.forward(probe);
     let a = 0, b = 0, na = 0, nb = 0;
-    o.logprobs.forEach((lp) => { for (let t = 0; t < lp.length; t++) { if (t < cfg.half) { a -= lp[t]!; na++; } else { b -= lp[t]!; nb++; } } });
+    o.logprobs.forEach((lp) => { for (let t = 0; t < lp.length; t++) { if (t < cfg.half) { a -= lp[t]!; na++; } else if (t >= lp.length - cfg.half) { b -= lp[t]!; nb++; } } });
     log(`step=${s + 1} loss first half=${(a / na).toFixed(3)} second half=${(b / nb).toFixed(3)}`);
   }
 }
