@@ -145,6 +145,7 @@ export class RemotePolicy implements Policy {
     const detected: RemoteBackend = ext ? (ext['normalize'] === 'skyrl' ? 'skyrl' : 'tinker') : /thinkingmachines/.test(this.opts.url) ? 'tinker' : 'skyrl';
     this.backend = !this.opts.backend || this.opts.backend === 'auto' ? detected : this.opts.backend;
     this.ignoresGradClip = ext ? !!ext['ignores_grad_clip'] : this.backend === 'skyrl';
+    this.opts.log?.(`remote policy: ${stripCredentials(this.opts.url)} as backend ${this.backend} (${this.backend === 'skyrl' ? 'importance_sampling mapping of longrl losses' : 'cross_entropy with weights -dL/dlogp'})${this.ignoresGradClip ? '; the server ignores grad_clip_norm' : ''}`);
     const s = await this.client.call('create_session', { tags: ['longrl'], user_metadata: {}, sdk_version: '0.24.0-longrl' });
     this.sessionId = String(s['session_id']);
     const every = this.opts.heartbeatMs ?? 10_000;
