@@ -18,7 +18,7 @@
  * - peers (best effort, skipped with a message): PyTorch (Debian python3-torch, OpenBLAS,
  *   tcmalloc, settings per contracts §6) via bench/peers/torch_model.py for training and
  *   decode (`vs_torch`); llama.cpp via node-llama-cpp (bench/peers/llama-decode.mjs) for
- *   decode (`vs_peer`). `--quick`: T=2K and the reference decode only; `--no-llama`.
+ *   decode (`vs_peer`). `--quick`: T=2K and the reference decode only; `--decode-only`; `--no-llama`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -238,7 +238,8 @@ function main(): void {
   const hasTorch = torchPython() !== null;
   if (!hasTorch) process.stderr.write('torch peer skipped: python3-torch is not installed (apt-get install python3-torch)\n');
 
-  for (const T of quick ? [2048] : [2048, 8192, 16384]) {
+  const decodeOnly = argv.includes('--decode-only');
+  for (const T of decodeOnly ? [] : quick ? [2048] : [2048, 8192, 16384]) {
     const r = child(['--case', 'train', String(T), T >= 16384 ? '1' : '2']);
     if (!r) continue;
     const gflops = r.flops! / r.seconds! / 1e9;
