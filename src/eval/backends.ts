@@ -94,6 +94,9 @@ export function parseOpenAISpec(spec: string): { baseUrl: string; model: string 
   return { baseUrl: base, model: rest.slice(hash + 1) };
 }
 
+/** The server answered one choice to a request for n > 1 (llama.cpp ignores `n`). */
+class NIgnoredError extends Error {}
+
 class RetryableError extends Error {
   constructor(message: string, readonly retryAfterMs: number | null = null) { super(message); }
 }
@@ -139,36 +142,53 @@ export function openAIModel(spec: string, opts: OpenAIModelOptions = {}): EvalMo
     try { json = JSON.parse(text); } catch { throw new RetryableError(`the reply is not JSON: ${text.slice(0, 200)}`); }
     const choices = [...(json.choices ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const out = choices.map((c) => ({ text: (api === 'chat' ? c.message?.content : c.text) ?? '', finishReason: c.finish_reason ?? 'unknown', completionTokens: null }));
+    if (out.length === 1 && req.n > 1) throw new NIgnoredError();
     if (out.length !== req.n) throw new RetryableError(`asked for ${req.n} samples, got ${out.length}`);
     if (out.some((s) => s.text === '')) throw new RetryableError('empty output');
     if (req.n === 1 && json.usage?.completion_tokens !== undefined) return [{ ...out[0]!, completionTokens: json.usage.completion_tokens }];
     return out;
   };
 
+  const withRetries = async (req: GenRequest): Promise<GenSample[]> => {
+    await sem.acquire();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await once(req);
+        } catch (e) {
+          if (e instanceof NIgnoredError) throw e;
+          if (!(e instanceof RetryableError) || attempt >= maxRetries) {
+            counters.failures++;
+            throw e;
+          }
+          counters.retries++;
+          const back = Math.min(cap, base * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
+          await new Promise((r) => setTimeout(r, Math.max(back, e.retryAfterMs ?? 0)));
+        }
+      }
+    } finally {
+      sem.release();
+    }
+  };
+  /** Set once the server is seen ignoring `n`: then n requests of one sample, seeds seed + j. */
+  let splitN = false;
+  const split = async (req: GenRequest) =>
+    (await Promise.all(Array.from({ length: req.n }, (_, j) => withRetries({ ...req, n: 1, seed: (req.seed + j) >>> 0 })))).flat();
+
   return {
     label: parsed.model,
     tokenizer: tok,
     concurrency: opts.concurrency ?? 8,
     async generate(req) {
-      await sem.acquire();
+      if (splitN && req.n > 1) return split(req);
       try {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            return await once(req);
-          } catch (e) {
-            if (!(e instanceof RetryableError) || attempt >= maxRetries) {
-              counters.failures++;
-              throw e;
-            }
-            counters.retries++;
-            const back = Math.min(cap, base * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
-            await new Promise((r) => setTimeout(r, Math.max(back, e.retryAfterMs ?? 0)));
-          }
-        }
-      } finally {
-        sem.release();
+        return await withRetries(req);
+      } catch (e) {
+        if (!(e instanceof NIgnoredError)) throw e;
+        splitN = true;
+        return split(req);
       }
     },
-    counters: () => ({ ...counters }),
+    counters: () => ({ ...counters, splitN: splitN ? 1 : 0 }),
   };
 }

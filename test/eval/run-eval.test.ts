@@ -41,11 +41,11 @@ function synthFile(): string {
   return p;
 }
 
-interface Oracle { url: string; server: Server; hits: Map<number, number>; healed: boolean }
+interface Oracle { url: string; server: Server; hits: Map<number, number>; healed: boolean; ignoreN: boolean }
 
 /** An endpoint that answers item k per a script (see the module doc). */
 async function oracle(): Promise<Oracle> {
-  const o: Oracle = { url: '', server: null as unknown as Server, hits: new Map(), healed: false };
+  const o: Oracle = { url: '', server: null as unknown as Server, hits: new Map(), healed: false, ignoreN: false };
   const right = (k: number) => (k === 5 ? '<think>B</think>The correct answer is (B)' : `<think>look</think>Therefore, the answer is val${k}.`);
   o.server = createServer((req, res) => {
     let body = '';
@@ -59,7 +59,7 @@ async function oracle(): Promise<Oracle> {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ choices: texts.map((t, i) => ({ index: i, message: { role: 'assistant', content: t }, finish_reason: 'stop' })) }));
       };
-      if (j.n > 1) { // pass@k mode: the first c_k samples are right
+      if (j.n > 1 && !o.ignoreN) { // pass@k mode: the first c_k samples are right
         const c = [4, 0, 1, 2][k] ?? 0;
         send(Array.from({ length: j.n }, (_, i) => (i < c ? right(k) : 'Therefore, the answer is nothing.')));
         return;
@@ -127,6 +127,20 @@ test('pass@k from n samples with the unbiased estimator', async () => {
     assert.equal(b.score, 43.75);
     assert.deepEqual(b.pass_at_k, { 'pass@1': 43.75, 'pass@2': 58.33, 'pass@4': 75 });
     assert.match(readFileSync(join(dir, 'passk', 'results.md'), 'utf8'), /\| synth \| 43\.75 \| 58\.33 \| 75\.00 \|/);
+  } finally {
+    o.server.close();
+  }
+});
+
+test('a server that ignores n (llama.cpp): n requests of one sample each', async () => {
+  const o = await oracle();
+  o.ignoreN = true;
+  try {
+    const r = await runEval({ ...settings, n: 3, model: openAIModel(`openai:${o.url}#oracle`), data: { synth: synthFile() }, outDir: join(dir, 'ignore-n'), limit: 2 });
+    const ls = lines(join(dir, 'ignore-n', 'synth.jsonl'));
+    assert.deepEqual(ls.map((l) => [l.id, l.n, l.correct]).sort(), [['q0', 3, 3], ['q1', 3, 0]]);
+    assert.equal(r.benchmarks[0]!.score, 50);
+    assert.equal(o.hits.get(0), 4); // the n = 3 request answered with one choice, then three single ones
   } finally {
     o.server.close();
   }
