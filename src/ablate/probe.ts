@@ -14,7 +14,8 @@ export interface ProbeShape {
   /** Training sequence length and batch size. */
   trainTokens: number;
   batchSize: number;
-  /** Sampling: prompt length, samples per prompt, tokens generated at most. */
+  /** Sampling: prompts per call, prompt length, samples per prompt, tokens generated at most. */
+  prompts: number;
   promptTokens: number;
   n: number;
   maxTokens: number;
@@ -29,10 +30,11 @@ export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShap
   let t = performance.now();
   const m = await supervisedStep(policy, datums, buckets, 0, { batchSize: shape.batchSize, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
   const trainS = (performance.now() - t) / 1000;
-  const prompt = ids(shape.promptTokens);
+  const prompts = Array.from({ length: shape.prompts }, () => ids(shape.promptTokens));
   t = performance.now();
-  const out = await policy.sample([prompt], { n: shape.n, temperature: 1, topP: 1, topK: -1, maxTokens: shape.maxTokens, seed: 0 });
+  const out = await policy.sample(prompts, { n: shape.n, temperature: 1, topP: 1, topK: -1, maxTokens: shape.maxTokens, seed: 0 });
   const sampleS = (performance.now() - t) / 1000;
-  const lens = (out[0] ?? []).map((s) => s.tokens.length);
-  return { train_s: trainS / (m['perf/flops'] as number), sample_s: sampleS / sampleFlops(fm, prompt.length, lens) };
+  let f = 0;
+  out.forEach((group, i) => (f += sampleFlops(fm, prompts[i]!.length, group.map((s) => s.tokens.length))));
+  return { train_s: trainS / (m['perf/flops'] as number), sample_s: sampleS / f };
 }

@@ -123,7 +123,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   if (opts.resume) {
     if (!existsSync(statePath)) throw new UserError(`${out} has no ablate-state.json: is it an ablation folder?`);
     state = readJsonFile<AblateState>(statePath);
-    base = parseRecipeYaml(readFileSync(join(out, 'recipe.yaml'), 'utf8'), join(out, 'recipe.yaml'));
+    base = parseRecipeYaml(readFileSync(join(out, 'config.yaml'), 'utf8'), join(out, 'config.yaml'));
     say(`resuming ablation ${out}`);
   } else {
     mkdirSync(out, { recursive: true });
@@ -134,7 +134,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     // Paths made absolute, so recipe.yaml works from anywhere.
     if (base.model.path !== undefined) base.model.path = resolve(opts.baseDir, base.model.path);
     if (base.data.files) for (const k of ['sft', 'rl', 'test', 'pretrain'] as const) if (base.data.files[k] !== undefined) base.data.files[k] = resolve(opts.baseDir, base.data.files[k]);
-    writeFileAtomic(join(out, 'recipe.yaml'), recipeToYaml(base));
+    writeFileAtomic(join(out, 'config.yaml'), recipeToYaml(base));
     state = { version: 1, seeds: opts.seeds, size: opts.size, variants: opts.variants, plan: null, rates: null, stageFlops_K: null };
     writeJsonAtomic(statePath, state);
   }
@@ -178,7 +178,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     const policy = LocalPolicy.fromFolder(startModel, { ...(base.policy.threads !== undefined ? { threads: base.policy.threads } : {}), lora: null });
     const sftLen = Math.max(...(base.data.synth?.sft.lengths ?? [stages[0]!.maxInputTokens]));
     state.rates = await probeRates(policy, fm, {
-      trainTokens: Math.min(sftLen, maxIn), batchSize: Math.min(8, base.sft?.batchSize ?? 8), promptTokens: maxIn, n: base.rl.groupSize,
+      trainTokens: Math.min(sftLen, maxIn), batchSize: Math.min(16, base.sft?.batchSize ?? 16), prompts: Math.min(4, base.rl.promptsPerStep), promptTokens: maxIn, n: base.rl.groupSize,
       maxTokens: outCap, vocabSize: readModelConfig(startModel).vocabSize,
     });
   }
@@ -216,11 +216,15 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     state.stageFlops_K = stageFlops1_K.map((f) => f * state.plan!.flopScale);
     writeJsonAtomic(statePath, state);
   }
-  const plan = state.plan;
-  const stageFlops_K = state.stageFlops_K!;
-  wanted = wanted.filter((v) => plan.variants.includes(aliases[v] ?? v));
-  planned = planned.filter((p) => plan.variants.includes(p.runsAs));
-  const budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
+  const allRuns = planned.filter((p) => p.runsAs === p.name).map((p) => p.name);
+  let plan = state.plan;
+  let stageFlops_K = state.stageFlops_K!;
+  const applyPlan = () => {
+    wanted = wanted.filter((v) => plan.variants.includes(aliases[v] ?? v));
+    planned = planned.filter((p) => plan.variants.includes(p.runsAs));
+  };
+  applyPlan();
+  let budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
   say(`probe: training ${(1 / rates.train_s / 1e9).toFixed(2)} GFLOP/s, sampling ${(1 / rates.sample_s / 1e9).toFixed(2)} GFLOP/s (counted model FLOPs)`);
   say(`RL budget per variant run: ${(budgetFlops / 1e12).toFixed(4)} TFLOP (stages ${stageFlops_K.map((f) => (f / 1e12).toFixed(4)).join(' + ')}), counted, equal for every variant`);
   say(`estimate: shared pretrain+SFT ${fmtS(plan.sharedS)}, each run ${fmtS(plan.runS)}, ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}): about ${fmtS(plan.totalS)} in all${opts.budgetMin !== null ? ` (budget ${fmtS(opts.budgetMin * 60)})` : ''}`);
@@ -262,12 +266,13 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   };
 
   const results: SeedResult[] = [];
+  const compute: { variant: string; seconds: number; flops: number }[] = [];
   let sftRef: Record<number, number> | null = null;
   const emit = () => {
     const rows = ablationRows(wanted.flatMap((v) => results.filter((r) => r.variant === (aliases[v] ?? v)).map((r) => ({ ...r, variant: v }))));
     writeJsonAtomic(join(out, 'ablation.json'), rows);
     const reference = sftRef ? [{ name: 'sft', byLength: sftRef }] : [];
-    const md = ablationMarkdown(rows, { aliases, reference, notes });
+    const md = ablationMarkdown(rows, { aliases, reference, notes: [...computeNotes(compute, budgetFlops), ...notes] });
     writeFileAtomic(join(out, 'ablation.md'), md);
     if (rows.length > 0) writeFileAtomic(join(out, 'ablation.svg'), ablationChartSvg(rows, reference));
     return { rows, md };
@@ -287,6 +292,19 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     sftRef = Object.fromEntries(Object.entries(shared.byLength).map(([L, c]) => [Number(L), c.accuracy]));
     say(`shared start (${base.sft ? 'sft' : 'base'}): ${Object.entries(sftRef).map(([L, a]) => `${L}: ${a.toFixed(1)}%`).join('  ')} (${fmtS(shared.seconds)})`);
     if (!base.sft) start.modelDir = startModel;
+    // Re-size with the time really left once the shared phase is measured (before any RL
+    // run, so every variant still gets the same FLOPs).
+    if (opts.budgetMin !== null && !existsSync(join(out, 'runs'))) {
+      const again = sizePlan({ budgetS: Math.max(0, (deadline - Date.now()) / 1000), sharedS: 0, rlRunS, evalS, seeds: state.seeds, variants: allRuns });
+      plan = { ...again, sharedS: plan.sharedS, totalS: (Date.now() - t0) / 1000 + again.totalS };
+      state.plan = plan;
+      state.stageFlops_K = stageFlops_K = stageFlops1_K.map((f) => f * plan.flopScale);
+      budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
+      writeJsonAtomic(statePath, state);
+      applyPlan();
+      say(`re-planned with ${fmtS((deadline - Date.now()) / 1000)} left: RL ${(budgetFlops / 1e12).toFixed(4)} TFLOP per run (${(100 * plan.flopScale).toFixed(0)}% of the recipe's), ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}), about ${fmtS(again.totalS)} more`);
+      for (const c of again.cuts) notes.push(`to fit the budget (after the shared phase): ${c}`);
+    }
     const template = rlTemplate(base, start, stageFlops_K);
 
     // ---- the variants, seed-major ----
@@ -318,6 +336,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
         correction = Math.max(correction * 0.5, done.seconds / Math.max(1, plan.runS));
         say(`[${name}] done in ${fmtS(done.seconds)}: ${Object.entries(done.byLength).map(([L, c]) => `${L}: ${c.accuracy.toFixed(1)}%`).join('  ')}${done.flops > 0 ? ` (${(done.flops / 1e12).toFixed(4)} TFLOP)` : ''}`);
         results.push({ variant: p.name, seed: i + 1, byLength: done.byLength });
+        compute.push({ variant: p.name, seconds: done.seconds, flops: model === 'sft' ? budgetFlops : done.flops });
         emit();
       }
     }
@@ -349,6 +368,18 @@ async function sftLongRecipe(base: Recipe, template: Recipe, start: SharedStart,
   const tokens_N = trained.map((r) => promptIds(tok, r).length + responseIds(tok, r, eos).length - 1);
   const { steps } = sftStepsForFlops(tokens_N, base.sft!.batchSize, seed, fm, budgetFlops);
   return sftLongAnswersRecipe(template, base, file, Math.max(1, steps));
+}
+
+/** Compute per variant: counted FLOPs (the budget) and wall time beside it, means over seeds. */
+function computeNotes(compute: readonly { variant: string; seconds: number; flops: number }[], budgetFlops: number): string[] {
+  const out = [`compute: every run has the same counted budget of ${(budgetFlops / 1e12).toFixed(4)} TFLOP (RL: sampling + training, stopping at the first step that reaches it; sft-long-answers: training); wall time is reported, never budgeted`];
+  for (const v of [...new Set(compute.map((c) => c.variant))]) {
+    const cs = compute.filter((c) => c.variant === v);
+    const f = cs.reduce((a, c) => a + c.flops, 0) / cs.length;
+    const t = cs.reduce((a, c) => a + c.seconds, 0) / cs.length;
+    out.push(`${v}: ${(f / 1e12).toFixed(4)} TFLOP counted, ${fmtS(t)} wall per run (mean of ${cs.length}, RL plus its evaluation, on a shared machine)`);
+  }
+  return out;
 }
 
 function fmtS(s: number): string {

@@ -36,7 +36,7 @@ test('ablate tiny: phased vs single-stage, one seed', { timeout: 300_000 }, () =
       assert.equal(r.n, 4);
       assert.ok(r.mean >= 0 && r.mean <= 100);
     }
-    for (const f of ['ablation.md', 'ablation.svg', 'report.html', 'recipe.yaml', 'shared/models/final/config.json', 'runs/phased-seed1/results.json', 'runs/single-stage-seed1/results.json']) {
+    for (const f of ['ablation.md', 'ablation.svg', 'report.html', 'config.yaml', 'shared/models/final/config.json', 'runs/phased-seed1/results.json', 'runs/single-stage-seed1/results.json']) {
       assert.ok(existsSync(join(out, f)), f);
     }
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /id="ablation"/);
