@@ -110,7 +110,7 @@ export class RemotePolicy implements Policy {
     let apiKey: string | undefined;
     if (opts.apiKeyEnv) {
       apiKey = process.env[opts.apiKeyEnv];
-      if (!apiKey) throw new UserError(`policy.api_key_env names ${opts.apiKeyEnv}, but that environment variable is empty; export it before the run`);
+      if (!apiKey) throw new UserError(`policy.apiKeyEnv names ${opts.apiKeyEnv}, but that environment variable is empty; export it before the run`);
     }
     this.client = new TinkerClient({ ...opts, ...(apiKey ? { apiKey } : {}) });
   }
@@ -136,7 +136,7 @@ export class RemotePolicy implements Policy {
     const models = Array.isArray(caps['supported_models']) ? (caps['supported_models'] as Json[]) : [];
     const names = models.map((m) => String(m['model_name']));
     if (names.length && !names.includes(this.opts.baseModel)) {
-      throw new UserError(`policy.base_model "${this.opts.baseModel}" is not served at ${this.opts.url}; it serves: ${names.join(', ')}`);
+      throw new UserError(`policy.baseModel "${this.opts.baseModel}" is not served at ${this.opts.url}; it serves: ${names.join(', ')}`);
     }
     const served = models.find((m) => String(m['model_name']) === this.opts.baseModel);
     if (typeof served?.['max_context_length'] === 'number') this.maxContextLength = served['max_context_length'];
@@ -149,18 +149,28 @@ export class RemotePolicy implements Policy {
     const s = await this.client.call('create_session', { tags: ['longrl'], user_metadata: {}, sdk_version: '0.24.0-longrl' });
     this.sessionId = String(s['session_id']);
     const every = this.opts.heartbeatMs ?? 10_000;
+    let beating = false;
     this.heartbeat = setInterval(() => {
+      if (beating) return;
+      beating = true;
       this.client.call('session_heartbeat', { session_id: this.sessionId }).then(
         () => this.bump('remote/heartbeat'),
         (e: Error) => {
           this.bump('remote/heartbeat_failed');
           this.opts.log?.(`tinker: heartbeat failed (${e.message}); the server drops the session after 300 s without one`);
         },
-      );
+      ).finally(() => {
+        beating = false;
+      });
     }, every);
     this.heartbeat.unref();
-    await this.createModel();
-    if (this.opts.loadPath) await this.loadPath(this.opts.loadPath);
+    try {
+      await this.createModel();
+      if (this.opts.loadPath) await this.loadPath(this.opts.loadPath);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
   }
 
   private bump(key: string): void {
