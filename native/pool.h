@@ -3,9 +3,7 @@
 // statically by tid, so a given thread count always gives the same split (and, with a
 // fixed summation order inside each part, bit-identical results run to run).
 #pragma once
-#include <atomic>
 #include <functional>
-#include <thread>
 
 namespace lrl {
 
@@ -15,30 +13,6 @@ int pool_cores();
 // Runs fn(tid, nthreads) on min(nthreads_wanted, pool_threads()) threads.
 void pool_run(int nthreads_wanted, const std::function<void(int, int)>& fn);
 inline void pool_run(const std::function<void(int, int)>& fn) { pool_run(1 << 30, fn); }
-
-// A barrier for the threads of one pool_run job (spins, then yields: the machine may be
-// shared).
-class SpinBarrier {
- public:
-  explicit SpinBarrier(int n) : n_(n) {}
-  void wait() {
-    if (n_ <= 1) return;
-    int g = gen_.load(std::memory_order_acquire);
-    if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
-      count_.store(0, std::memory_order_relaxed);
-      gen_.fetch_add(1, std::memory_order_acq_rel);
-      return;
-    }
-    for (int spin = 0; gen_.load(std::memory_order_acquire) == g; spin++) {
-      if (spin > 4000) std::this_thread::yield();
-    }
-  }
-
- private:
-  int n_;
-  std::atomic<int> count_{0};
-  std::atomic<int> gen_{0};
-};
 
 // [begin, end) of part `tid` of n items split into `parts` contiguous ranges.
 inline void split_range(long n, int tid, int parts, long* b, long* e) {
