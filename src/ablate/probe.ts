@@ -22,19 +22,32 @@ export interface ProbeShape {
   vocabSize: number;
 }
 
-export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShape): Promise<Rates> {
+/** Median of a few values (the probe repeats each measurement: one stall on a shared machine should not decide the plan). */
+function median(x: number[]): number {
+  const y = [...x].sort((a, b) => a - b);
+  const m = y.length >> 1;
+  return y.length % 2 ? (y[m] as number) : ((y[m - 1] as number) + (y[m] as number)) / 2;
+}
+
+export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShape, repeats = 2): Promise<Rates> {
   const rng = Rng.derive(0, 'ablate-probe');
   const ids = (len: number) => Array.from({ length: len }, () => 10 + rng.int(Math.max(1, shape.vocabSize - 20)));
   const datums = Array.from({ length: shape.batchSize }, () => responseDatum(ids(shape.trainTokens - 8), ids(8)));
   const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), shape.batchSize);
-  let t = performance.now();
-  const m = await supervisedStep(policy, datums, buckets, 0, { batchSize: shape.batchSize, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
-  const trainS = (performance.now() - t) / 1000;
   const prompts = Array.from({ length: shape.prompts }, () => ids(shape.promptTokens));
-  t = performance.now();
-  const out = await policy.sample(prompts, { n: shape.n, temperature: 1, topP: 1, topK: -1, maxTokens: shape.maxTokens, seed: 0 });
-  const sampleS = (performance.now() - t) / 1000;
-  let f = 0;
-  out.forEach((group, i) => (f += sampleFlops(fm, prompts[i]!.length, group.map((s) => s.tokens.length))));
-  return { train_s: trainS / (m['perf/flops'] as number), sample_s: sampleS / f };
+  const train_s: number[] = [];
+  const sample_s: number[] = [];
+  // One untimed round first: buffers, workspaces and the thread pool are set up on first use.
+  for (let r = -1; r < repeats; r++) {
+    let t = performance.now();
+    const m = await supervisedStep(policy, datums, buckets, 0, { batchSize: shape.batchSize, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
+    if (r >= 0) train_s.push((performance.now() - t) / 1000 / (m['perf/flops'] as number));
+    t = performance.now();
+    const out = await policy.sample(prompts, { n: shape.n, temperature: 1, topP: 1, topK: -1, maxTokens: shape.maxTokens, seed: r + 1 });
+    const dt = (performance.now() - t) / 1000;
+    let f = 0;
+    out.forEach((group, i) => (f += sampleFlops(fm, prompts[i]!.length, group.map((s) => s.tokens.length))));
+    if (r >= 0) sample_s.push(dt / f);
+  }
+  return { train_s: median(train_s), sample_s: median(sample_s) };
 }

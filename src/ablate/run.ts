@@ -81,6 +81,8 @@ class DeadlineReached extends Error {
 const DONE = 'ablate-done.json';
 
 interface RunDone {
+  /** True when this process ran it (false: read from an earlier process's marker). */
+  fresh?: boolean;
   seconds: number;
   flops: number;
   byLength: Record<number, { accuracy: number; n: number }>;
@@ -175,7 +177,9 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   const maxIn = Math.max(...stages.map((s) => s.maxInputTokens));
   const outCap = Math.max(...stages.map((s) => s.maxOutputTokens));
   if (state.rates === null) {
-    const policy = LocalPolicy.fromFolder(startModel, { ...(base.policy.threads !== undefined ? { threads: base.policy.threads } : {}), lora: null });
+    // The probe runs the local engine (for a remote policy it is only a rough local estimate).
+    const threads = base.policy.kind === 'local' ? base.policy.threads : undefined;
+    const policy = LocalPolicy.fromFolder(startModel, { ...(threads !== undefined ? { threads } : {}), lora: null });
     const sftLen = Math.max(...(base.data.synth?.sft.lengths ?? [stages[0]!.maxInputTokens]));
     state.rates = await probeRates(policy, fm, {
       trainTokens: Math.min(sftLen, maxIn), batchSize: Math.min(16, base.sft?.batchSize ?? 16), prompts: Math.min(4, base.rl.promptsPerStep), promptTokens: maxIn, n: base.rl.groupSize,
@@ -262,7 +266,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     if (byLength === null) throw new Error(`${dir}: the run finished without ${model} results`);
     const done: RunDone = { seconds: (Date.now() - t) / 1000, flops: rlFlopsOf(dir), byLength };
     writeJsonAtomic(join(dir, DONE), done);
-    return done;
+    return { ...done, fresh: true };
   };
 
   const results: SeedResult[] = [];
@@ -295,14 +299,18 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     // Re-size with the time really left once the shared phase is measured (before any RL
     // run, so every variant still gets the same FLOPs).
     if (opts.budgetMin !== null && !existsSync(join(out, 'runs'))) {
-      const again = sizePlan({ budgetS: Math.max(0, (deadline - Date.now()) / 1000), sharedS: 0, rlRunS, evalS, seeds: state.seeds, variants: allRuns });
+      // The shared phase is a real measurement of this machine now: scale the probe's
+      // estimates by how far off it was for that phase (never below a tenth).
+      const k = shared.fresh ? Math.max(0.1, shared.seconds / Math.max(1e-9, plan.sharedS)) : 1;
+      const again = sizePlan({ budgetS: Math.max(0, (deadline - Date.now()) / 1000), sharedS: 0, rlRunS: rlRunS * k, evalS: evalS * k, seeds: state.seeds, variants: allRuns });
       plan = { ...again, sharedS: plan.sharedS, totalS: (Date.now() - t0) / 1000 + again.totalS };
       state.plan = plan;
       state.stageFlops_K = stageFlops_K = stageFlops1_K.map((f) => f * plan.flopScale);
       budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
       writeJsonAtomic(statePath, state);
       applyPlan();
-      say(`re-planned with ${fmtS((deadline - Date.now()) / 1000)} left: RL ${(budgetFlops / 1e12).toFixed(4)} TFLOP per run (${(100 * plan.flopScale).toFixed(0)}% of the recipe's), ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}), about ${fmtS(again.totalS)} more`);
+      correction = 1;
+      say(`re-planned with ${fmtS((deadline - Date.now()) / 1000)} left (the shared phase took ${(k).toFixed(2)}× its estimate): RL ${(budgetFlops / 1e12).toFixed(4)} TFLOP per run (${(100 * plan.flopScale).toFixed(0)}% of the recipe's), ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}), about ${fmtS(again.totalS)} more`);
       for (const c of again.cuts) notes.push(`to fit the budget (after the shared phase): ${c}`);
     }
     const template = rlTemplate(base, start, stageFlops_K);
