@@ -22,6 +22,7 @@ import { LineCounter, isDocument, parseDocument, stringify, type Document } from
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { applyOverrides } from './overrides.ts';
+import { SamplerSchema, TinkerPolicySchema } from '../remote/config.ts';
 
 const int = () => z.number().int();
 const posInt = () => z.number().int().positive();
@@ -57,11 +58,24 @@ export const ModelSchema = z
   })
   .refine((m) => (m.init === undefined) !== (m.path === undefined), { message: 'give exactly one of model.init or model.path' });
 
-export const PolicySchema = z.strictObject({
-  kind: z.enum(['local']).default('local').describe('local: the in-process CPU engine (LocalPolicy); remote kinds (tinker) come later'),
+export const LocalPolicySchema = z.strictObject({
+  kind: z.literal('local').describe('local: the in-process CPU engine (LocalPolicy over the model folder)'),
   threads: posInt().optional().describe('kernel threads (default: the engine default, all cores)'),
   lora: LoraSchema.nullable().default(null).describe('train LoRA adapters instead of all weights; null = full fine-tuning'),
 });
+
+/**
+ * `policy`: `kind: local` (the default; a section without `kind` is local) or
+ * `kind: tinker` — a Tinker-API training service (hosted Tinker, SkyRL tx, `longrl serve
+ * --tinker`), whose fields are src/remote/config.ts's `TinkerPolicySchema` (url, baseModel,
+ * loraRank, apiKeyEnv, backend, request limits, deadlines). The model folder is still read
+ * for the tokenizer, chat template and FLOP count; its weights are not loaded for a remote
+ * policy. docs/scaling-out.md says how to start the services.
+ */
+export const PolicySchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { kind: 'local', ...v } : v),
+  z.discriminatedUnion('kind', [LocalPolicySchema, TinkerPolicySchema]),
+);
 
 const TaskParamsSchema = z.strictObject({
   facts: posInt().optional().describe('facts per document, the queried one included (kv, choice, ...)'),
@@ -240,7 +254,8 @@ export const RecipeSchema = z.strictObject({
   seed: int().default(1).describe('run seed: data order, sampling, initialisation; same seed → same metrics'),
   name: z.string().optional().describe('a name shown in reports'),
   model: ModelSchema.describe('the starting model'),
-  policy: PolicySchema.default({ kind: 'local', lora: null }).describe('the engine that samples and trains'),
+  policy: PolicySchema.default({ kind: 'local', lora: null }).describe('the engine that trains (and samples, with sampler.kind policy): local (in-process CPU) or tinker (a Tinker-API service: hosted Tinker, SkyRL tx, longrl serve --tinker)'),
+  sampler: SamplerSchema.default({ kind: 'policy', urls: [], weightSync: 'lora' }).describe('who samples the RL rollouts: policy (the policy itself, default) or vllm / sglang inference servers (src/remote/config.ts)'),
   data: DataSchema.describe('training and held-out data'),
   pretrain: PretrainSchema.nullable().default(null).describe('optional next-token pretraining on plain synthetic documents (no answer format)'),
   sft: SftSchema.nullable().default(null).describe('warm-up SFT (masked loss on trace + answer); null = none'),
@@ -248,6 +263,16 @@ export const RecipeSchema = z.strictObject({
   reward: RewardSchema.default({ compat: 'default', judge: null }).describe('the hybrid reward'),
   eval: EvalSchema.default({ itemsPerLength: 50, temperature: 0, topP: 1, batchPrompts: 32, models: ['base', 'sft', 'sft-continued', 'rl-stages', 'rl-final'], perTask: true }).describe('evaluation on held-out records'),
   checkpoint: CheckpointSchema.default({ every: 10, keep: 2 }).describe('checkpoints for --resume'),
+}).superRefine((r, ctx) => {
+  // The Tinker API computes training log-probs at temperature 1 and returns no entropy
+  // (docs/scaling-out.md §6): a remote policy cannot train what these settings ask for.
+  if (r.policy.kind !== 'tinker') return;
+  if (r.rl.temperature !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['rl', 'temperature'], message: `must be 1 with policy.kind tinker (the Tinker API computes training log-probs at temperature 1 only), got ${r.rl.temperature}` });
+  }
+  if (r.rl.entropyCoef !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['rl', 'entropyCoef'], message: `must be 0 with policy.kind tinker (the Tinker API returns no entropy), got ${r.rl.entropyCoef}` });
+  }
 });
 
 export type Recipe = z.infer<typeof RecipeSchema>;

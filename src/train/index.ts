@@ -3,7 +3,7 @@
  * trainers, FLOP counting, evaluation, checkpoints and `--set` overrides.
  */
 export {
-  RecipeSchema, parseRecipe, parseRecipeYaml, loadRecipe, recipeToYaml, aggModeOf, dynamicSamplingOn, evalLengths,
+  RecipeSchema, PolicySchema, LocalPolicySchema, parseRecipe, parseRecipeYaml, loadRecipe, recipeToYaml, aggModeOf, dynamicSamplingOn, evalLengths,
   type Recipe, type RlConfig, type SftConfig, type PretrainConfig, type EvalConfig,
 } from './config.ts';
 export { flopModel, forwardFlops, trainFlops, sampleFlops, attentionFlops, type FlopModel } from './flops.ts';
@@ -16,3 +16,4 @@ export { chatCounter, promptIds, responseIds, prepareData, type RunData } from '
 export { CheckpointStore, type LatestPointer } from './checkpoint.ts';
 export { applyOverride, applyOverrides } from './overrides.ts';
 export { rlLoop, type RlProblem, type RlLoopConfig, type RlLoopMetrics } from './rl_loop.ts';
+export { createPolicy, type CreatedPolicy } from './policy-factory.ts';

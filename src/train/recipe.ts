@@ -22,6 +22,11 @@
  * results so far, FLOP counters, judge-cache size). Batches and sampling seeds are pure
  * functions of (seed, step), so the resumed run's metrics equal the uninterrupted run's,
  * wall-clock fields aside. An evaluation interrupted midway is redone (deterministic).
+ *
+ * Remote policies (`policy.kind: tinker`, src/remote/): created async (session + model on
+ * the service), closed when the run ends; their `remote/*` retry counters join every
+ * metrics line. Remote runs are not bit-reproducible: a resume compares with tolerances,
+ * `remote/*` aside (contracts §4).
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -53,6 +58,7 @@ import { flopModel, type FlopModel } from './flops.ts';
 import { pretrainDatums, repeatedFactsDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
+import type { RemotePolicy } from '../remote/remote-policy.ts';
 import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
 import type { Datum } from '../policy/types.ts';
 
@@ -151,6 +157,8 @@ export class RecipeRun {
   readonly runDir: string;
   private state: RunState = freshState();
   private policy!: Policy;
+  /** The policy again when it is remote (retry counters in the metrics, closed at the end). */
+  private remote: RemotePolicy | null = null;
   private tok!: TextTokenizer;
   private data!: RunData;
   private fm!: FlopModel;
@@ -204,6 +212,9 @@ export class RecipeRun {
 
   private async setup(): Promise<void> {
     const r = this.recipe;
+    if (r.sampler.kind !== 'policy') {
+      throw new UserError(`sampler.kind ${r.sampler.kind}: rollouts on inference servers are not wired into longrl train yet (src/remote/rollout has the client); use sampler.kind policy`);
+    }
     mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.resume) {
       const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
@@ -220,7 +231,9 @@ export class RecipeRun {
     const synthBar = r.data.synth ? this.bar('synthesise data', synthRecordCount(r, pretrainOnly), 'rec') : null;
     this.data = await prepareData(r, chatCounter(this.tok), { baseDir: this.opts.baseDir ?? process.cwd(), runDir: this.runDir, onRecord: () => synthBar?.tick(), pretrainOnly });
     synthBar?.finish();
-    this.policy = createPolicy(r.policy, modelDir);
+    const created = await createPolicy(r.policy, modelDir, (l) => this.log(l));
+    this.policy = created.policy;
+    this.remote = created.remote;
     this.store = new CheckpointStore(this.runDir, r.checkpoint.keep);
     const latest = this.opts.resume ? this.store.latest() : null;
     if (latest) {
@@ -276,12 +289,24 @@ export class RecipeRun {
 
   private logLine(input: Record<string, unknown> & { phase: 'pretrain' | 'sft' | 'rl'; stage?: number | null }): void {
     this.state.globalStep++;
-    const line = this.metrics.log({ ...input, step: this.state.globalStep });
+    const line = this.metrics.log({ ...input, ...this.remoteCounters(), step: this.state.globalStep });
     this.say(formatStepSummary(line));
     if (this.opts.stopAfterLines !== undefined && this.metrics.lines >= this.opts.stopAfterLines) {
       this.metrics.flush();
       throw new StopForTest();
     }
+  }
+
+  /**
+   * A remote policy's retry and fault counters (`remote/...`, cumulative in this process).
+   * They depend on the network and the clock, not on the seed: like wall-clock fields they
+   * are not part of the resume comparison (remote runs compare with tolerances anyway).
+   */
+  private remoteCounters(): Record<string, number> {
+    if (!this.remote) return {};
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.remote.counters)) out[k.startsWith('remote/') ? k : `remote/${k}`] = v;
+    return out;
   }
 
   private async maybeCheckpoint(): Promise<void> {
@@ -472,6 +497,7 @@ export class RecipeRun {
     const ctx: RlContext = {
       policy: this.policy, rl, curriculum: cur, items, judge: this.judge, compat: this.recipe.reward.compat,
       decode: (ids) => this.tok.decode(ids), stopTokenIds: this.stopIds, seed: this.recipe.seed, fm: this.fm,
+      entropyAvailable: this.remote === null,
     };
     const K = rl.stages.length;
     const samplesPath = join(this.runDir, 'samples.jsonl');
@@ -515,8 +541,8 @@ export class RecipeRun {
 
   /** Runs (or continues) the whole recipe. */
   async run(): Promise<RunResult> {
-    await this.setup();
     try {
+      await this.setup();
       while (this.state.phase !== 'done') {
         const ph = this.state.phase;
         if (ph === 'pretrain') await this.runPretrain();
@@ -534,8 +560,10 @@ export class RecipeRun {
         if (this.opts.stopAfter === ph) break;
       }
     } finally {
-      this.metrics.close();
+      this.metrics?.close();
       this.judge?.close();
+      // Stops the session heartbeat (the service drops the session's models after it expires).
+      this.remote?.close();
     }
     if (this.state.results.length > 0 || this.state.phase === 'done') writeJsonAtomic(join(this.runDir, 'results.json'), this.state.results);
     try {
@@ -543,8 +571,18 @@ export class RecipeRun {
     } catch (err) {
       this.log(`report: could not write report.html: ${(err as Error).message}`);
     }
-    await this.policy.exportHF(join(this.runDir, 'models', 'final'));
-    this.log(`final model: ${join(this.runDir, 'models', 'final')}`);
+    if (this.remote) {
+      // The Tinker API cannot send weights back: exportHF saves a sampler checkpoint on the
+      // service and says where (a UserError naming the tinker:// path).
+      try {
+        await this.remote.exportHF(join(this.runDir, 'models', 'final'));
+      } catch (err) {
+        this.log(`final model: ${(err as Error).message}`);
+      }
+    } else {
+      await this.policy.exportHF(join(this.runDir, 'models', 'final'));
+      this.log(`final model: ${join(this.runDir, 'models', 'final')}`);
+    }
     if (this.state.results.length > 0) {
       this.log('');
       this.log(formatResultsText(this.state.results));

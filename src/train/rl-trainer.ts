@@ -49,6 +49,11 @@ export interface RlContext {
   stopTokenIds: readonly number[];
   seed: number;
   fm: FlopModel;
+  /**
+   * Whether the policy can return token entropies (default true). Remote policies cannot
+   * (the Tinker API returns none): `actor/entropy` is then not logged.
+   */
+  entropyAvailable?: boolean;
 }
 
 /** One prompt's G samples, scored. */
@@ -235,7 +240,7 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
       aggMode: aggModeOf(rl), clipLow: rl.clipLow, clipHigh: rl.clipHigh, clipC: rl.clipC, entropyCoef: rl.entropyCoef,
       ...(aggModeOf(rl) === 'seq-mean-token-sum-norm' ? { agg: { normLength: maxTokens } } : {}),
     });
-    lossFn.needsEntropy = true; // log actor/entropy even without a bonus
+    if (ctx.entropyAvailable !== false) lossFn.needsEntropy = true; // log actor/entropy even without a bonus
     // Mini-batches of whole groups, in order.
     const G = rl.groupSize;
     const nMb = Math.min(rl.miniBatches, trained.length);
