@@ -2,8 +2,8 @@
  * `npm run bench`: the native engine at training shapes, as JSON lines (contracts §4) and
  * a table on stderr.
  *
- * - peak: FP32 FMA-loop throughput on 1 and all threads (the reference for pct_peak at the
- *   same thread count);
+ * - peak: FP32 FMA-loop throughput on 1 and 2 threads, best of six 0.2 s runs (the
+ *   reference for pct_peak at the same thread count);
  * - sgemm at 2048x512x512, 2048x512x2048, 1024x1024x1024 (MxNxK) on 1 and 2 threads,
  *   against onnxruntime-node's MatMul with the same intra-op thread count (vs_peer = ours/peer);
  * - attention forward+backward, causal, H=8, Hkv=2, D=64, at T = 2K, 8K, 16K, each in a child
@@ -100,7 +100,13 @@ const lines: Line[] = [];
 const peak = new Map<number, { wall: number; cpu: number }>();
 
 for (const t of threadCounts) {
-  const p = k.peakGflops(t, quick ? 0.3 : 1.0);
+  // Best of several short runs, like the kernels' timings (a busy machine only lowers it).
+  const p = { wall: 0, cpu: 0 };
+  for (let r = 0; r < (quick ? 3 : 6); r++) {
+    const q = k.peakGflops(t, 0.2);
+    p.wall = Math.max(p.wall, q.wall);
+    p.cpu = Math.max(p.cpu, q.cpu);
+  }
   peak.set(t, p);
   const line: Line = { bench: 'peak', gflops: r1(p.wall), shape: 'fma-loop', threads: t, pct_peak: 100, peer: null, vs_peer: null, gflops_cpu: r1(p.cpu), isa: k.isa };
   emit(line);
