@@ -267,6 +267,10 @@ export const RecipeSchema = z.strictObject({
   // The Tinker API computes training log-probs at temperature 1 and returns no entropy
   // (docs/scaling-out.md §6): a remote policy cannot train what these settings ask for.
   if (r.policy.kind !== 'tinker') return;
+  if (r.model.path === undefined) {
+    // A from-scratch preset model exists only here; the service trains its own base model.
+    ctx.addIssue({ code: 'custom', path: ['model'], message: `give model.path with policy.kind tinker: the folder of ${r.policy.baseModel}'s tokenizer and config (the service trains its own copy of the weights); model.init creates a model the service does not have` });
+  }
   if (r.rl.temperature !== 1) {
     ctx.addIssue({ code: 'custom', path: ['rl', 'temperature'], message: `must be 1 with policy.kind tinker (the Tinker API computes training log-probs at temperature 1 only), got ${r.rl.temperature}` });
   }

@@ -72,7 +72,7 @@ test('policy defaults to local; a policy section without kind is local; sampler 
 });
 
 test('policy.kind tinker: defaults filled in, round-trips through config.yaml, keys checked', () => {
-  const r = parseRecipeYaml(`${MINIMAL}policy: {kind: tinker, url: 'http://head:8000', baseModel: Qwen/Qwen3-8B}\n`, 'x.yaml');
+  const r = parseRecipeYaml(`${MINIMAL.replace('init: {preset: tiny}', 'path: ./m')}policy: {kind: tinker, url: 'http://head:8000', baseModel: Qwen/Qwen3-8B}\n`, 'x.yaml');
   assert.deepEqual(r.policy, {
     kind: 'tinker', url: 'http://head:8000', baseModel: 'Qwen/Qwen3-8B', loraRank: 32, backend: 'auto',
     maxDatumsPerRequest: 1024, maxRequestBytes: 5_000_000, operationDeadlineS: 7200, heartbeatS: 10,
@@ -88,10 +88,12 @@ test('policy.kind tinker: defaults filled in, round-trips through config.yaml, k
 
 test('a tinker policy refuses a training temperature other than 1 and an entropy bonus, naming the field and line', () => {
   const tinker = `${MINIMAL}policy: {kind: tinker, url: 'http://h:1', baseModel: m}\n`;
-  const msg = errorOf(() => parseRecipeYaml(tinker.replace('temperature: 1.0', 'temperature: 0.7'), 'x.yaml'));
+  const withPath = (y: string) => y.replace('init: {preset: tiny}', 'path: ./m');
+  const msg = errorOf(() => parseRecipeYaml(withPath(tinker).replace('temperature: 1.0', 'temperature: 0.7'), 'x.yaml'));
   assert.match(msg, /x\.yaml:6:\d+: field "rl\.temperature": must be 1 with policy\.kind tinker/);
-  const msg2 = errorOf(() => parseRecipeYaml(tinker, 'x.yaml', ['rl.entropyCoef=0.001']));
+  const msg2 = errorOf(() => parseRecipeYaml(withPath(tinker), 'x.yaml', ['rl.entropyCoef=0.001']));
   assert.match(msg2, /field "rl\.entropyCoef": must be 0 with policy\.kind tinker/);
+  assert.match(errorOf(() => parseRecipeYaml(tinker, 'x.yaml')), /field "model": give model\.path with policy\.kind tinker/);
   // The same settings are fine locally.
   assert.equal(parseRecipeYaml(MINIMAL.replace('temperature: 1.0', 'temperature: 0.7'), 'x.yaml', ['rl.entropyCoef=0.001']).rl.entropyCoef, 0.001);
 });
