@@ -6,11 +6,11 @@
 import { makeModel, makeCtx, pools, Rng, LocalPolicy, ADAM, log, lmDatum } from './lib.ts';
 import { crossEntropyLoss } from '../../src/model/losses.ts';
 
-const cfg = { dir: '/tmp/demo/ind', layers: 2, hidden: 128, lr: 3e-3, batch: 8, steps: 400, half: 48, gap: 0, ...JSON.parse(process.argv[2] ?? '{}') };
+const cfg = { dir: '/tmp/demo/ind', layers: 2, hidden: 128, lr: 3e-3, batch: 8, steps: 400, half: 48, gap: 0, alphabet: 0, ...JSON.parse(process.argv[2] ?? '{}') };
 makeModel(cfg.dir, { hidden: cfg.hidden, layers: cfg.layers, heads: 4, kvHeads: 2 }, 1);
 const ctx = makeCtx(cfg.dir);
 const policy = LocalPolicy.fromFolder(cfg.dir, { threads: 1 });
-const alphabet = pools().pretrain.values.map((v) => ctx.tok.encode(' ' + v)).filter((x) => x.length === 1).map((x) => x[0]!);
+const alphabet = pools().pretrain.values.map((v) => ctx.tok.encode(' ' + v)).filter((x) => x.length === 1).map((x) => x[0]!).slice(0, cfg.alphabet > 0 ? cfg.alphabet : undefined);
 log(`alphabet ${alphabet.length}`);
 const rng = new Rng(1);
 // With gap > 0 a random number (0..gap) of filler tokens separates the copies, so a fixed
