@@ -36,7 +36,17 @@ if (!gyp) {
   process.exit(0);
 }
 const jobs = String(Math.max(1, (await import('node:os')).availableParallelism()));
-const res = spawnSync(process.execPath, [gyp, 'rebuild', '--jobs', jobs], { cwd: root, stdio: 'inherit' });
+const args = [gyp, 'rebuild', '--jobs', jobs];
+// node-gyp downloads Node's headers unless told where they are; offline that fails.
+// When npm has no nodedir set, point it at the headers installed beside this node binary.
+const configuredNodedir = process.env.npm_config_nodedir;
+const localPrefix = join(dirname(process.execPath), '..');
+const env = { ...process.env };
+if (!configuredNodedir && existsSync(join(localPrefix, 'include', 'node', 'node_api.h'))) {
+  args.push(`--nodedir=${localPrefix}`);
+  delete env.npm_config_nodedir; // an empty value would override the flag
+}
+const res = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
 if (res.status !== 0) {
   const msg = 'longrl: native addon build failed; longrl will run on the slow TypeScript path';
   if (force) { console.error(msg); process.exit(1); }
