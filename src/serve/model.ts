@@ -1,15 +1,12 @@
 /**
  * The model behind `longrl serve`: a `LocalPolicy` with its tokenizer, its end-of-sequence
- * ids (config, generation_config.json and tokenizer, as `longrl generate` gathers them) and
- * the per-token top alternatives the `logprobs`/`top_logprobs` fields ask for.
+ * ids (config, generation_config.json and tokenizer, as `longrl generate` gathers them).
  */
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LocalPolicy } from '../policy/local.ts';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.ts';
 import { readJsonFile } from '../util/fsx.ts';
-import { KvCache } from '../model/kvcache.ts';
-import { Decoder } from '../model/generate.ts';
 
 export interface ServeModelOptions {
   /** Name clients send as `model` (default: the folder's base name). */
@@ -58,29 +55,6 @@ export class ServeModel {
   /** The text of one token as OpenAI's `logprobs.tokens` shows it (special tokens included). */
   tokenText(id: number): string {
     return this.tokenizer ? this.tokenizer.decode([id]) : String(id);
-  }
-
-  /**
-   * The k most likely tokens at every generated position, replaying prompt + tokens
-   * through the KV-cache decoder (one prefill and one decode step per token). The
-   * log-probabilities are those the sampler reports: log softmax(logits / T) for T > 0,
-   * of the raw logits for greedy decoding (src/model/sampler.ts).
-   */
-  topAlternatives(prompt: readonly number[], tokens: readonly number[], k: number, temperature: number): TokenAlt[][] {
-    if (k <= 0 || tokens.length === 0) return tokens.map(() => []);
-    const model = this.policy.model;
-    const d = model.weights.dims;
-    const prefix = new KvCache(d.layers, d.kvDim, prompt.length);
-    let logits: Float32Array = model.prefill(Int32Array.from(prompt), prefix).slice();
-    const suffix = new KvCache(d.layers, d.kvDim, tokens.length);
-    const decoder = new Decoder(model, 1);
-    const inv = temperature > 0 ? 1 / temperature : 1;
-    const out: TokenAlt[][] = [];
-    for (let t = 0; t < tokens.length; t++) {
-      out.push(topK(logits, k, inv));
-      if (t + 1 < tokens.length) logits = decoder.step([{ token: tokens[t]!, prefix, suffix }]).subarray(0, d.vocab);
-    }
-    return out;
   }
 }
 

@@ -1,34 +1,36 @@
 /**
  * A small batching scheduler: requests that arrive within one short window are grouped
- * into ONE `sample` call per group of identical sampling settings, so that concurrent
+ * into ONE engine call per group of identical sampling settings, so that concurrent
  * clients share the decode steps (one GEMM per step over all their rows) instead of
  * queueing behind each other.
  *
- * Grouping key: n, temperature, top-p, top-k, max tokens and stop strings. A request
- * that sets `seed` with temperature > 0 runs in its own call (seeded with its seed), so
- * its samples are reproducible whatever else is pending: the engine derives each
- * sample's random stream from (seed, prompt position, sample index). Greedy requests
- * (temperature 0) are deterministic in any batch.
+ * Grouping key: n, temperature, top-p, top-k, max tokens, stop strings and stop ids.
+ * Seeds do not split groups: each prompt carries its request's seed and its position in
+ * its request, from which the engine loop (stream.ts) derives its random streams, so a
+ * request gets the same samples batched or alone. A request without a seed takes the
+ * server seed plus its arrival number.
  */
-import type { SampleParams, SampledSequence } from '../policy/types.ts';
+import type { SampleParams } from '../policy/types.ts';
+import type { LoopResult, PromptJob } from './stream.ts';
 
-export type SampleFn = (prompts: number[][], params: SampleParams) => Promise<SampledSequence[][]>;
+export type SampleFn = (prompts: PromptJob[], params: Omit<SampleParams, 'seed'>) => Promise<LoopResult[]>;
 
 /** Sampling settings of one request; `seed` null when the client gave none. */
-export type JobParams = Omit<SampleParams, 'seed'> & { seed: number | null };
+export type JobParams = Omit<SampleParams, 'seed'> & { seed: number | null; topLogprobs: number };
 
 interface Job {
   prompts: number[][];
   params: JobParams;
+  seed: number;
   key: string;
-  resolve: (r: SampledSequence[][]) => void;
+  resolve: (r: LoopResult[]) => void;
   reject: (e: unknown) => void;
 }
 
 export interface SchedulerStats {
-  /** Requests submitted. */
+  /** Requests submitted (streams included). */
   requests: number;
-  /** `sample` calls made. */
+  /** Engine calls made for unstreamed requests. */
   sampleCalls: number;
   /** Calls that served more than one request. */
   batchedCalls: number;
@@ -43,7 +45,7 @@ export interface SchedulerOptions {
   windowMs: number;
   /** Most prompts (times n) in one call. */
   maxRowsPerCall: number;
-  /** Seed of the calls whose requests gave none (each call takes the next derived one). */
+  /** Seed of requests that give none (plus their arrival number). */
   baseSeed: number;
   /** Most requests waiting; beyond it `submit` refuses with {@link QueueFullError} (default 1024). */
   maxQueue?: number;
@@ -57,23 +59,25 @@ export class BatchScheduler {
   private pending: Job[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private arrivals = 0;
   /** Requests received but not yet submitted (body and prompt still being prepared). */
   private arriving = 0;
   private windowStart = 0;
-  private unique = 0;
-  private callCounter = 0;
 
   constructor(private readonly sample: SampleFn, private readonly opts: SchedulerOptions) {}
 
-  submit(prompts: number[][], params: JobParams): Promise<SampledSequence[][]> {
+  /** The seed of a request: its own, or the server seed plus its arrival number. */
+  seedFor(seed: number | null): number {
+    return seed !== null ? seed : (this.opts.baseSeed + this.arrivals++) >>> 0;
+  }
+
+  submit(prompts: number[][], params: JobParams): Promise<LoopResult[]> {
     if (this.pending.length >= (this.opts.maxQueue ?? 1024)) return Promise.reject(new QueueFullError(`${this.pending.length} requests are waiting; retry later`));
     this.stats.requests++;
-    const ownCall = params.seed !== null && params.temperature > 0;
-    const key = ownCall
-      ? `own:${this.unique++}`
-      : JSON.stringify([params.n, params.temperature, params.topP, params.topK, params.maxTokens, params.stopStrings ?? [], params.stopTokenIds ?? []]);
+    const key = JSON.stringify([params.n, params.temperature, params.topP, params.topK, params.maxTokens, params.stopStrings ?? [], params.stopTokenIds ?? []]);
+    const seed = this.seedFor(params.seed);
     return new Promise((resolve, reject) => {
-      this.pending.push({ prompts, params, key, resolve, reject });
+      this.pending.push({ prompts, params, seed, key, resolve, reject });
       this.arm();
     });
   }
@@ -105,11 +109,7 @@ export class BatchScheduler {
     this.timer = setTimeout(fire, this.opts.windowMs);
   }
 
-  /**
-   * Runs what is pending now, group by group; requests that arrive meanwhile wait for the
-   * next window (the engine blocks the event loop while it samples, so they are still being
-   * parsed when a call ends: an immediate next call would take only the first of them).
-   */
+  /** Runs what is pending now, group by group; later arrivals wait for the next window. */
   private async flush(): Promise<void> {
     this.running = true;
     try {
@@ -137,22 +137,19 @@ export class BatchScheduler {
   }
 
   private async runGroup(group: Job[]): Promise<void> {
-    const first = group[0]!.params;
-    const seed = first.seed !== null && first.temperature > 0 ? first.seed : this.opts.baseSeed + this.callCounter;
-    this.callCounter++;
-    const prompts = group.flatMap((j) => j.prompts);
+    const { seed: _s, topLogprobs: _t, ...params } = group[0]!.params;
+    const prompts: PromptJob[] = group.flatMap((j) => j.prompts.map((ids, label) => ({ ids, seed: j.seed, label, topLogprobs: j.params.topLogprobs })));
     this.stats.sampleCalls++;
     if (group.length > 1) this.stats.batchedCalls++;
     this.stats.maxRequestsPerCall = Math.max(this.stats.maxRequestsPerCall, group.length);
     try {
-      const { seed: _s, ...rest } = first;
-      const out = await this.sample(prompts, { ...rest, seed });
+      const out = await this.sample(prompts, params);
       let at = 0;
       for (const j of group) {
         const mine = out.slice(at, at + j.prompts.length);
         at += j.prompts.length;
         for (const p of j.prompts) this.stats.promptTokens += p.length;
-        for (const g of mine) for (const s of g) this.stats.completionTokens += s.tokens.length;
+        for (const g of mine) for (const s of g.seqs) this.stats.completionTokens += s.tokens.length;
         j.resolve(mine);
       }
     } catch (e) {

@@ -8,7 +8,8 @@
  * nothing a client sends can crash the process.
  *
  * Unstreamed requests go through the batching scheduler; `stream: true` requests decode
- * token by token (sse.ts), yielding to the event loop between steps.
+ * token by token (sse.ts). The engine loop (stream.ts) yields to the event loop between
+ * decode steps, so the server keeps answering while it generates.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { ServeModel, type ServeModelOptions } from './model.ts';
 import type { LoraOptions } from '../model/lora.ts';
 import { chatResponse, completionResponse, cutAtStop, type Choice, type Meta } from './format.ts';
 import { streamResponse } from './sse.ts';
+import { decodeLoop } from './stream.ts';
 
 export interface ServerOptions extends ServeModelOptions {
   /** Model folder (Hugging Face layout). */
@@ -101,8 +103,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const limits: RequestLimits = {
     maxModelLen: model.maxModelLen, maxN: opts.maxN ?? 64, maxPrompts: 64, defaultMaxTokens: opts.defaultMaxTokens ?? 256, vocabSize: model.vocabSize,
   };
-  const scheduler = new BatchScheduler((p, s) => model.policy.sample(p, s), {
-    windowMs: opts.batchWindowMs ?? 5, maxRowsPerCall: opts.maxBatchRows ?? 64, baseSeed: opts.seed ?? 0, maxQueue: opts.maxQueue ?? 1024,
+  const stopDecode = model.tokenizer ? { decode: (ids: readonly number[]) => model.tokenizer!.decode(ids) } : {};
+  const maxRows = opts.maxBatchRows ?? 64;
+  const scheduler = new BatchScheduler((p, s) => decodeLoop(model.policy.model, p, s, { ...stopDecode, maxRows }), {
+    windowMs: opts.batchWindowMs ?? 5, maxRowsPerCall: maxRows, baseSeed: opts.seed ?? 0, maxQueue: opts.maxQueue ?? 1024,
   });
   let httpErrors = 0;
   const bodyLimits = { maxBytes: opts.maxBodyBytes ?? 8 * 1024 * 1024, timeoutMs: opts.bodyTimeoutMs ?? 30_000 };
@@ -125,7 +129,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (g.stop.length > 0 && !model.tokenizer) throw new ApiError(400, 'stop: this model folder has no tokenizer, so stop strings cannot be matched', 'invalid_request_error', 'stop', 'invalid_value');
   };
 
-  let streamCalls = 0;
   let activeStreams = 0;
   /** Samples the prompts and answers: SSE as tokens are decoded, or one JSON body. */
   const respond = async (res: ServerResponse, prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void, m: Meta, chat: boolean, echo: string[]) => {
@@ -133,19 +136,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (g.stream) {
       submitted();
       if (activeStreams >= (opts.maxQueue ?? 1024)) throw new QueueFullError(`${activeStreams} streams are running; retry later`);
-      // Seeded like a scheduler call: the request's seed, else the next server seed.
-      const seed = g.seed !== null ? g.seed : (opts.seed ?? 0) + 1_000_000 + streamCalls++;
+      const seed = scheduler.seedFor(g.seed);
       const st = scheduler.stats;
       st.requests++;
       activeStreams++;
       let out;
       try {
-        out = await streamResponse(res, model, { prompts, g, maxTokens, seed, meta: m, chat, echo, eosTokenIds: model.eosTokenIds });
+        out = await streamResponse(res, model, { prompts, g, maxTokens, seed, meta: m, chat, echo, eosTokenIds: model.eosTokenIds, maxRows });
       } finally {
         activeStreams--;
       }
       for (const p of prompts) st.promptTokens += p.length;
-      for (const grp of out) for (const q of grp) st.completionTokens += q.tokens.length;
+      for (const grp of out) for (const q of grp.seqs) st.completionTokens += q.tokens.length;
       return;
     }
     const choices = await generate(prompts, g, maxTokens, submitted);
@@ -155,15 +157,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** Samples the prompts through the batching scheduler and builds the choices (stop strings cut, logprobs attached). */
   const generate = async (prompts: number[][], g: GenParams, maxTokens: number, submitted: () => void): Promise<Choice[]> => {
     const pending = scheduler.submit(prompts, {
-      n: g.n, temperature: g.temperature, topP: g.topP, topK: g.topK, maxTokens, seed: g.seed,
+      n: g.n, temperature: g.temperature, topP: g.topP, topK: g.topK, maxTokens, seed: g.seed, topLogprobs: g.logprobs ?? 0,
       stopTokenIds: model.eosTokenIds, ...(g.stop.length > 0 ? { stopStrings: g.stop } : {}),
     });
     submitted();
     const out = await pending;
     const choices: Choice[] = [];
-    out.forEach((group, pi) => group.forEach((seq, j) => {
+    out.forEach((group, pi) => group.seqs.forEach((seq, j) => {
       const cut = cutAtStop(model.decode(seq.tokens), g.stop);
-      const alts = g.logprobs !== null && g.logprobs > 0 ? model.topAlternatives(prompts[pi]!, seq.tokens, g.logprobs, g.temperature) : null;
+      const alts = group.alts[j] ?? null;
       choices.push({ index: pi * g.n + j, prompt: prompts[pi]!, seq, text: cut.text, finishReason: cut.stopped ? 'stop' : seq.finishReason, alts });
     }));
     return choices;

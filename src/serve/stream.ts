@@ -1,11 +1,15 @@
 /**
- * Token-by-token generation for `stream: true`: the same computation as the engine's
- * `generate` (src/model/generate.ts) for one prompt — one prefill, the n samples decoded
- * together, sample j of prompt i drawing from Rng.derive(seed, "sample/i/j"), the same end rules for
- * stop ids and stop strings — so a streamed request returns exactly the tokens of the
- * same request unstreamed; but it hands each step's tokens to a callback and yields to
- * the event loop between steps, so chunks leave as they are decoded and other requests
- * keep being served. Top alternatives come from each step's logits (no replay).
+ * The serve engine loop: the computation of the engine's `generate`
+ * (src/model/generate.ts) — one prefill per prompt, the n samples of a prompt decoded
+ * together (a single sample appending to its prompt's cache), all rows of a wave in one
+ * decode step, the same end rules for stop ids and stop strings — with two differences a
+ * server needs (keep it in step with generate.ts: test/serve compares the two to 1e-9):
+ * - every prompt brings its own seed and label: sample j of a prompt draws from
+ *   Rng.derive(seed, "sample/label/j"), so a request batched with others gets exactly the
+ *   samples it would get alone (and exactly what `LocalPolicy.sample` gives it);
+ * - it yields to the event loop between steps and can report each step's tokens, so
+ *   streams send chunks as tokens are decoded and the server keeps answering meanwhile.
+ * Top alternatives (`logprobs`) come from each step's logits.
  */
 import type { SampleParams, SampledSequence, FinishReason } from '../policy/types.ts';
 import { Rng } from '../util/rng.ts';
@@ -15,7 +19,19 @@ import { TokenPicker } from '../model/sampler.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import { topK, type TokenAlt } from './model.ts';
 
+/** One prompt of a call. */
+export interface PromptJob {
+  ids: readonly number[];
+  seed: number;
+  /** The prompt's position in its own request (the random-stream label). */
+  label: number;
+  /** Top alternatives to record per token (0: none). */
+  topLogprobs: number;
+}
+
 export interface StepEvent {
+  /** Index of the prompt in the call. */
+  prompt: number;
   /** Sample index (0..n-1). */
   sample: number;
   token: number;
@@ -24,16 +40,37 @@ export interface StepEvent {
   finish: FinishReason | null;
 }
 
-export interface StreamOptions {
+export interface LoopOptions {
+  /** Token ids → text, for stop strings (as LocalPolicy: special tokens kept). */
   decode?: (ids: readonly number[]) => string;
-  /** Top alternatives per token (0: none). */
-  topLogprobs: number;
-  onStep: (events: StepEvent[]) => void;
-  /** Stop early (client gone). */
+  /** Most rows decoded together (default 64; whole prompts per wave, at least one). */
+  maxRows?: number;
+  onStep?: (events: StepEvent[]) => void;
+  /** Stop early (the client is gone). */
   aborted?: () => boolean;
 }
 
-export async function streamGenerate(model: QwenModel, prompt: readonly number[], promptIndex: number, params: SampleParams, opts: StreamOptions): Promise<SampledSequence[]> {
+export interface LoopResult {
+  seqs: SampledSequence[];
+  /** Top alternatives per sample and token (null when the prompt asked for none). */
+  alts: (TokenAlt[][] | null)[];
+}
+
+interface Row {
+  prompt: number;
+  sample: number;
+  rng: Rng;
+  prefix: KvCache;
+  suffix: KvCache | null;
+  tokens: number[];
+  logprobs: number[];
+  alts: TokenAlt[][] | null;
+  finish: FinishReason | null;
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export async function decodeLoop(model: QwenModel, prompts: readonly PromptJob[], params: Omit<SampleParams, 'seed'>, opts: LoopOptions = {}): Promise<LoopResult[]> {
   const d = model.weights.dims;
   const picker = new TokenPicker(d.vocab);
   const stopIds = new Set(params.stopTokenIds ?? []);
@@ -41,45 +78,70 @@ export async function streamGenerate(model: QwenModel, prompt: readonly number[]
   const tail = 8 + 4 * Math.max(0, ...stopStrings.map((s) => s.length));
   const pick = { temperature: params.temperature, topP: params.topP, topK: params.topK };
   const inv = params.temperature > 0 ? 1 / params.temperature : 1;
-  const streams = Array.from({ length: params.n }, (_, j) => ({
-    rng: Rng.derive(params.seed, `sample/${promptIndex}/${j}`), tokens: [] as number[], logprobs: [] as number[], finish: null as FinishReason | null, suffix: null as KvCache | null,
-  }));
-  const accept = (j: number, token: number, logprob: number, logits: Float32Array): StepEvent => {
-    const s = streams[j]!;
-    s.tokens.push(token);
-    s.logprobs.push(logprob);
-    if (stopIds.has(token)) s.finish = 'stop';
+  const maxRows = Math.max(params.n, opts.maxRows ?? 64);
+  const rowsOut: Row[] = [];
+
+  const accept = (r: Row, token: number, logprob: number, logits: Float32Array): StepEvent => {
+    r.tokens.push(token);
+    r.logprobs.push(logprob);
+    const k = prompts[r.prompt]!.topLogprobs;
+    const alts = k > 0 ? topK(logits, k, inv) : null;
+    if (alts) r.alts!.push(alts);
+    if (stopIds.has(token)) r.finish = 'stop';
     else if (stopStrings.length > 0 && opts.decode) {
-      const text = opts.decode(s.tokens.slice(-tail));
-      if (stopStrings.some((x) => text.includes(x))) s.finish = 'stop';
+      const text = opts.decode(r.tokens.slice(-tail));
+      if (stopStrings.some((x) => text.includes(x))) r.finish = 'stop';
     }
-    if (s.finish === null && s.tokens.length >= params.maxTokens) s.finish = 'length';
-    return { sample: j, token, logprob, alts: opts.topLogprobs > 0 ? topK(logits, opts.topLogprobs, inv) : null, finish: s.finish };
+    if (r.finish === null && r.tokens.length >= params.maxTokens) r.finish = 'length';
+    return { prompt: r.prompt, sample: r.sample, token, logprob, alts, finish: r.finish };
   };
-  const prefix = new KvCache(d.layers, d.kvDim, prompt.length);
-  const first = model.prefill(Int32Array.from(prompt), prefix);
-  const events: StepEvent[] = [];
-  streams.forEach((s, j) => {
-    const r = picker.pick(first, pick, s.rng);
-    events.push(accept(j, r.token, r.logprob, first));
-    if (s.finish === null) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
-  });
-  opts.onStep(events);
-  const decoder = new Decoder(model, Math.max(params.n, 1));
-  for (;;) {
-    await new Promise((r) => setImmediate(r));
-    if (opts.aborted?.()) break;
-    const active = streams.map((s, j) => ({ s, j })).filter(({ s }) => s.finish === null);
-    if (active.length === 0) break;
-    const logits = decoder.step(active.map(({ s }) => ({ token: s.tokens[s.tokens.length - 1]!, prefix, suffix: s.suffix! })));
-    const step = active.map(({ s, j }, r) => {
-      const row = logits.subarray(r * d.vocab, (r + 1) * d.vocab);
-      const res = picker.pick(row, pick, s.rng);
-      const ev = accept(j, res.token, res.logprob, row);
-      if (s.finish !== null) s.suffix = null;
-      return ev;
-    });
-    opts.onStep(step);
+
+  let decoder: Decoder | null = null;
+  const perWave = Math.max(1, Math.floor(maxRows / params.n));
+  for (let p0 = 0; p0 < prompts.length && !opts.aborted?.(); p0 += perWave) {
+    const wave: Row[] = [];
+    for (let pi = p0; pi < Math.min(prompts.length, p0 + perWave); pi++) {
+      const job = prompts[pi]!;
+      // As generate: a single sample appends to its prompt's cache; a group shares it and keeps own suffixes.
+      const prefix = new KvCache(d.layers, d.kvDim, job.ids.length + (params.n === 1 ? params.maxTokens : 0));
+      const logits = model.prefill(Int32Array.from(job.ids), prefix);
+      const events: StepEvent[] = [];
+      for (let j = 0; j < params.n; j++) {
+        const r: Row = {
+          prompt: pi, sample: j, rng: Rng.derive(job.seed, `sample/${job.label}/${j}`), prefix, suffix: null,
+          tokens: [], logprobs: [], alts: job.topLogprobs > 0 ? [] : null, finish: null,
+        };
+        const res = picker.pick(logits, pick, r.rng);
+        events.push(accept(r, res.token, res.logprob, logits));
+        if (r.finish === null && params.n > 1) r.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
+        wave.push(r);
+      }
+      opts.onStep?.(events);
+      await tick();
+    }
+    decoder ??= new Decoder(model, maxRows);
+    for (;;) {
+      if (opts.aborted?.()) break;
+      const active = wave.filter((r) => r.finish === null);
+      if (active.length === 0) break;
+      const logits = decoder.step(active.map((r) => ({ token: r.tokens[r.tokens.length - 1]!, prefix: r.prefix, suffix: r.suffix })));
+      const events = active.map((r, i) => {
+        const row = logits.subarray(i * d.vocab, (i + 1) * d.vocab);
+        const res = picker.pick(row, pick, r.rng);
+        const ev = accept(r, res.token, res.logprob, row);
+        if (r.finish !== null) r.suffix = null;
+        return ev;
+      });
+      opts.onStep?.(events);
+      await tick();
+    }
+    rowsOut.push(...wave);
   }
-  return streams.map((s) => ({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish ?? 'length' }));
+  return prompts.map((_, pi) => {
+    const mine = rowsOut.filter((r) => r.prompt === pi);
+    return {
+      seqs: mine.map((r) => ({ tokens: r.tokens, logprobs: r.logprobs, finishReason: r.finish ?? 'length' })),
+      alts: mine.map((r) => r.alts),
+    };
+  });
 }

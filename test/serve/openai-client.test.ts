@@ -196,3 +196,16 @@ test('a long stream leaves the server free: /stats answers while tokens still fl
   assert.ok(rest.trimEnd().endsWith('data: [DONE]'));
   assert.ok(srv.stats().completionTokens > before);
 });
+
+test('seeded sampling requests batch together and each gets the samples of its seed alone', async () => {
+  const prompts = ['Sandra went to the', 'The ball is in', 'Fred took the', 'Where is Mary?'];
+  const beforeCalls = srv.stats().sampleCalls;
+  const rs = await Promise.all(prompts.map((p, i) => client.completions.create({
+    model: 'tiny', prompt: p, max_tokens: 8, temperature: 1, top_p: 0.9, n: 2, seed: 100 + i, return_token_ids: true,
+  } as unknown as OpenAI.CompletionCreateParamsNonStreaming)));
+  assert.ok(srv.stats().sampleCalls - beforeCalls < prompts.length, 'expected the four requests to share calls');
+  for (let i = 0; i < prompts.length; i++) {
+    const alone = await policy.sample([tok.encode(prompts[i]!)], { n: 2, temperature: 1, topP: 0.9, topK: 0, maxTokens: 8, seed: 100 + i, stopTokenIds: srv.model.eosTokenIds });
+    assert.deepEqual(rs[i]!.choices.map((c) => (c as unknown as { token_ids: number[] }).token_ids), alone[0]!.map((s) => s.tokens), `request ${i}`);
+  }
+});
