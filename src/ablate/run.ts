@@ -223,9 +223,11 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   const allRuns = planned.filter((p) => p.runsAs === p.name).map((p) => p.name);
   let plan = state.plan;
   let stageFlops_K = state.stageFlops_K!;
+  const wantedAll = wanted;
+  const plannedAll = planned;
   const applyPlan = () => {
-    wanted = wanted.filter((v) => plan.variants.includes(aliases[v] ?? v));
-    planned = planned.filter((p) => plan.variants.includes(p.runsAs));
+    wanted = wantedAll.filter((v) => plan.variants.includes(aliases[v] ?? v));
+    planned = plannedAll.filter((p) => plan.variants.includes(p.runsAs));
   };
   applyPlan();
   let budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
