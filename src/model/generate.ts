@@ -181,8 +181,44 @@ export interface GenerateOptions {
   decoder?: Decoder;
 }
 
+/** One prompt of a `sampleSteps` call: its ids and its random streams' seed and label. */
+export interface StepPrompt {
+  ids: readonly number[];
+  /** Sample j draws from Rng.derive(seed, `sample/${label}/${j}`). */
+  seed: number;
+  label: number | string;
+}
+
+/** One sampled token, reported as soon as it is picked. */
+export interface TokenEvent {
+  /** Index of the prompt in the call. */
+  prompt: number;
+  /** Sample index (0..n-1). */
+  sample: number;
+  token: number;
+  logprob: number;
+  /** The logits the token was picked from ([vocab], a view valid only during the callback). */
+  logits: Float32Array;
+  /** Set when this token ended the sample. */
+  finish: FinishReason | null;
+}
+
+export interface StepOptions {
+  /** Token ids → text for stop strings (without it, stop strings are not checked). */
+  decode?: (ids: readonly number[]) => string;
+  /** Most rows decoded together (default 64; whole prompts per wave, at least one). */
+  maxBatchRows?: number;
+  /** A decoder to reuse (its buffers), used when it belongs to this model and has enough rows. */
+  decoder?: Decoder;
+  /** Called for every sampled token, in row order, before the generator yields. */
+  onToken?: (ev: TokenEvent) => void;
+  /** Checked before each wave and each decode step: true stops sampling early. */
+  aborted?: () => boolean;
+}
+
 interface Stream {
   prompt: number;
+  sample: number;
   rng: Rng;
   group: Group;
   suffix: KvCache | null;
@@ -204,50 +240,72 @@ function validate(params: SampleParams): void {
 export function generate(model: QwenModel, prompts: readonly (readonly number[])[], params: SampleParams, opts: GenerateOptions = {}): SampledSequence[][] {
   validate(params);
   const d = model.weights.dims;
-  const results: SampledSequence[][] = prompts.map(() => []);
   if (params.maxTokens === 0) {
     return prompts.map(() => Array.from({ length: params.n }, () => ({ tokens: [], logprobs: [], finishReason: 'length' as FinishReason })));
   }
+  const stopStrings = (params.stopStrings ?? []).filter((s) => s.length > 0);
+  if (stopStrings.length > 0 && !opts.decode) throw new UserError('stop strings need a tokenizer (decode function)');
+  prompts.forEach((prompt, pi) => {
+    if (prompt.length === 0) throw new UserError(`prompt ${pi} is empty: sampling needs at least one prompt token`);
+    for (const id of prompt) if (!(Number.isInteger(id) && id >= 0 && id < d.vocab)) throw new UserError(`prompt ${pi}: token id ${id} is outside the vocabulary [0, ${d.vocab})`);
+  });
+  const steps = sampleSteps(model, prompts.map((ids, label) => ({ ids, seed: params.seed, label })), params, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The one decode loop (used by `generate` and by the serve engine): yields after each
+ * prompt's prefill and after each decode step, so a caller can hand control to the event
+ * loop or flush the tokens it got through `onToken`; returns every prompt's samples (a prompt
+ * whose wave never started, when aborted, gets none; an aborted sample ends as 'length').
+ * Does not validate: `generate` does.
+ */
+export function* sampleSteps(model: QwenModel, prompts: readonly StepPrompt[], params: Omit<SampleParams, 'seed'>, opts: StepOptions = {}): Generator<void, SampledSequence[][], void> {
+  const d = model.weights.dims;
+  const results: SampledSequence[][] = prompts.map(() => []);
   const maxRows = Math.max(params.n, opts.maxBatchRows ?? 64);
   const picker = new TokenPicker(d.vocab);
   const stopIds = new Set(params.stopTokenIds ?? []);
   const stopStrings = (params.stopStrings ?? []).filter((s) => s.length > 0);
-  if (stopStrings.length > 0 && !opts.decode) throw new UserError('stop strings need a tokenizer (decode function)');
   const tail = 8 + 4 * Math.max(0, ...stopStrings.map((s) => s.length));
   const pick = { temperature: params.temperature, topP: params.topP, topK: params.topK };
+  const onToken = opts.onToken;
   let decoder: Decoder | null = null;
 
-  const accept = (s: Stream, token: number, logprob: number) => {
+  const accept = (s: Stream, token: number, logprob: number, logits: Float32Array) => {
     s.tokens.push(token);
     s.logprobs.push(logprob);
     if (stopIds.has(token)) s.finish = 'stop';
-    else if (stopStrings.length > 0) {
-      const text = opts.decode!(s.tokens.slice(-tail));
+    else if (stopStrings.length > 0 && opts.decode) {
+      const text = opts.decode(s.tokens.slice(-tail));
       if (stopStrings.some((x) => text.includes(x))) s.finish = 'stop';
     }
     if (s.finish === null && s.tokens.length >= params.maxTokens) s.finish = 'length';
+    onToken?.({ prompt: s.prompt, sample: s.sample, token, logprob, logits, finish: s.finish });
   };
 
-  for (let p0 = 0; p0 < prompts.length;) {
-    // One wave: as many whole groups as fit in maxRows.
-    const groupsInWave = Math.max(1, Math.floor(maxRows / params.n));
+  // One wave: as many whole groups as fit in maxRows.
+  const groupsInWave = Math.max(1, Math.floor(maxRows / params.n));
+  for (let p0 = 0; p0 < prompts.length && !opts.aborted?.(); p0 += groupsInWave) {
     const p1 = Math.min(prompts.length, p0 + groupsInWave);
     const streams: Stream[] = [];
     for (let pi = p0; pi < p1; pi++) {
-      const prompt = prompts[pi]!;
-      if (prompt.length === 0) throw new UserError(`prompt ${pi} is empty: sampling needs at least one prompt token`);
-      for (const id of prompt) if (!(Number.isInteger(id) && id >= 0 && id < d.vocab)) throw new UserError(`prompt ${pi}: token id ${id} is outside the vocabulary [0, ${d.vocab})`);
+      const job = prompts[pi]!;
       // A single sample appends to its prompt's cache; a group shares it and keeps own suffixes.
-      const prefix = new KvCache(d.layers, d.kvDim, prompt.length + (params.n === 1 ? params.maxTokens : 0));
-      const logits = model.prefill(Int32Array.from(prompt), prefix);
+      const prefix = new KvCache(d.layers, d.kvDim, job.ids.length + (params.n === 1 ? params.maxTokens : 0));
+      const logits = model.prefill(Int32Array.from(job.ids), prefix);
       const group: Group = { prompt: pi, prefix };
       for (let j = 0; j < params.n; j++) {
-        const s: Stream = { prompt: pi, rng: Rng.derive(params.seed, `sample/${pi}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
+        const s: Stream = { prompt: pi, sample: j, rng: Rng.derive(job.seed, `sample/${job.label}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
         const r = picker.pick(logits, pick, s.rng);
-        accept(s, r.token, r.logprob);
+        accept(s, r.token, r.logprob, logits);
         if (s.finish === null && params.n > 1) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
         streams.push(s);
       }
+      yield;
     }
     if (!decoder) {
       const given = opts.decoder;
@@ -256,7 +314,7 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
     // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
     let active = streams.filter((s) => s.finish === null);
     let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix }));
-    while (active.length > 0) {
+    while (active.length > 0 && !opts.aborted?.()) {
       for (let r = 0; r < active.length; r++) {
         const s = active[r]!;
         rows[r]!.token = s.tokens[s.tokens.length - 1]!;
@@ -265,8 +323,9 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
       let finished = false;
       for (let r = 0; r < active.length; r++) {
         const s = active[r]!;
-        const res = picker.pick(logits.subarray(r * d.vocab, (r + 1) * d.vocab), pick, s.rng);
-        accept(s, res.token, res.logprob);
+        const row = logits.subarray(r * d.vocab, (r + 1) * d.vocab);
+        const res = picker.pick(row, pick, s.rng);
+        accept(s, res.token, res.logprob, row);
         if (s.finish !== null) {
           s.suffix = null;
           finished = true;
@@ -277,9 +336,9 @@ export function generate(model: QwenModel, prompts: readonly (readonly number[])
         active = keep.map((r) => active[r]!);
         rows = keep.map((r) => rows[r]!);
       }
+      yield;
     }
-    for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish! });
-    p0 = p1;
+    for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish ?? 'length' });
   }
   return results;
 }

@@ -3,7 +3,7 @@ export { ModelWeights, dimsOf, paramLayout, makeViews, type Dims, type LayerPara
 export { RopeTables, ropeParameters, type RopeConfig } from './rope.ts';
 export { QwenModel, logitChunkRows, type SeqTape, type SeqForwardOptions, type SeqForwardResult } from './qwen.ts';
 export { KvCache } from './kvcache.ts';
-export { Decoder, generate, mergeAttention, type DecodeRow, type GenerateOptions } from './generate.ts';
+export { Decoder, generate, mergeAttention, sampleSteps, type DecodeRow, type GenerateOptions, type StepOptions, type StepPrompt, type TokenEvent } from './generate.ts';
 export { TokenPicker, type PickParams } from './sampler.ts';
 export { LoraAdapters, LORA_TARGETS, type LoraOptions, type LoraTarget, type LoraPair, type LoraLayer } from './lora.ts';
 export { AdamW } from './optim.ts';
