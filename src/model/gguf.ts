@@ -6,8 +6,7 @@
  * the chat template, 32-byte alignment. Qwen's RoPE is the NEOX (rotate-half) form that
  * llama.cpp uses for these architectures, so q/k need no permutation.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomicStream } from '../util/fsx.ts';
 import { UserError } from '../util/errors.ts';
 import type { ModelConfig } from './config.ts';
 import type { Tensor } from './safetensors.ts';
@@ -220,29 +219,18 @@ export function writeGguf(path: string, input: GgufExportInput): { tensors: numb
   w.pad(GGUF_ALIGNMENT);
   const header = w.bytes();
 
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'w');
   let written = 0;
-  const put = (b: Uint8Array) => {
-    let o = 0;
-    while (o < b.length) o += writeSync(fd, b, o, b.length - o);
-    written += b.length;
-  };
-  try {
+  writeFileAtomicStream(path, (write) => {
+    const put = (b: Uint8Array) => {
+      write(b);
+      written += b.length;
+    };
     put(header);
     for (const t of planned) {
       put(encodeTensor(t));
       const padTo = alignUp(t.offset + t.bytes, GGUF_ALIGNMENT) - (t.offset + t.bytes);
       if (padTo > 0) put(new Uint8Array(padTo));
     }
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  });
   return { tensors: planned.length, bytes: written };
 }

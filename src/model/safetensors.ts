@@ -8,11 +8,11 @@
  * to byte 8 + N. In memory every tensor is float32; BF16 / F16 are converted on read and
  * on write (round to nearest even).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { endianness } from 'node:os';
 import { UserError } from '../util/errors.ts';
-import { readJsonFile, writeJsonAtomic } from '../util/fsx.ts';
+import { readJsonFile, writeFileAtomicStream, writeJsonAtomic } from '../util/fsx.ts';
 import { bf16ToF32Loop, f16ToF32Loop, f32ToBf16Loop, f32ToF16Loop } from './io/dtype.ts';
 
 export type StDtype = 'F32' | 'BF16' | 'F16';
@@ -277,24 +277,10 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, dtype: StDtype, 
  */
 export function writeSafetensorsFile(path: string, tensors: Map<string, Tensor>, dtype: StDtype, metadata: Record<string, string> = {}): void {
   const { head, names } = planSafetensors(tensors, dtype, metadata, path);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'w');
-  const put = (b: Uint8Array) => {
-    let o = 0;
-    while (o < b.length) o += writeSync(fd, b, o, b.length - o);
-  };
-  try {
+  writeFileAtomicStream(path, (put) => {
     put(head);
     for (const name of names) put(encode(tensors.get(name) as Tensor, dtype));
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  });
 }
 
 /** Removes weight files a previous save left that the new save does not replace. */

@@ -8,13 +8,23 @@ import { UserError } from './errors.ts';
 
 /** Writes `data` to `path` atomically (temporary file + rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  writeFileAtomicStream(path, (put) => put(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
+}
+
+/**
+ * Writes `path` atomically from pieces: `fill` calls `put` for each chunk in order, so a
+ * file larger than one Buffer can hold (safetensors and GGUF weights past 2 GiB) is never
+ * in memory whole. If `fill` throws, the temporary file is removed and the target untouched.
+ */
+export function writeFileAtomicStream(path: string, fill: (put: (chunk: Uint8Array) => void) => void): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
   const fd = openSync(tmp, 'w');
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fill((bytes) => {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    });
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);

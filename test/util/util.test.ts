@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
 import { normalizeAnswer, pySplit } from '../../src/util/pytext.ts';
 import { readJsonl, JsonlWriter } from '../../src/util/jsonl.ts';
-import { writeJsonAtomic } from '../../src/util/fsx.ts';
+import { writeFileAtomicStream, writeJsonAtomic } from '../../src/util/fsx.ts';
 
 test('Rng: same seed same stream; state round trip continues exactly', () => {
   const a = new Rng(42);
@@ -58,4 +58,21 @@ test('readJsonl names file and line of a malformed line; torn tail can be skippe
   assert.equal(readFileSync(p, 'utf8'), '{"a":1}\n{"a":2}\n{"a":3}\n');
   writeJsonAtomic(join(dir, 'sub', 'y.json'), { b: 2 });
   assert.equal(JSON.parse(readFileSync(join(dir, 'sub', 'y.json'), 'utf8')).b, 2);
+});
+
+test('writeFileAtomicStream writes the chunks in order; a failing fill leaves the old file and no temporary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'longrl-fsx-'));
+  const path = join(dir, 'sub', 'w.bin');
+  writeFileAtomicStream(path, (put) => {
+    put(Uint8Array.of(1, 2));
+    put(new Uint8Array(0));
+    put(Buffer.from('xyz'));
+  });
+  assert.deepEqual([...readFileSync(path)], [1, 2, 0x78, 0x79, 0x7a]);
+  assert.throws(() => writeFileAtomicStream(path, (put) => {
+    put(Uint8Array.of(9));
+    throw new Error('boom');
+  }), /boom/);
+  assert.deepEqual([...readFileSync(path)], [1, 2, 0x78, 0x79, 0x7a]);
+  assert.deepEqual(readdirSync(join(dir, 'sub')), ['w.bin']);
 });
