@@ -10,12 +10,11 @@
  * `concurrency` requests in flight (the slot is released while a request waits to retry),
  * a per-request timeout over the whole exchange, retries on 429, 5xx, 408, time-outs,
  * dropped connections and malformed replies with exponential backoff, jitter and
- * `Retry-After`, up to `maxRetries`; every fault kind counted. The URL and `Retry-After`
- * parsing and the semaphore are the judge's; its attempt loop is private to it and
- * reads only `content`, so the loop is written again here for `reasoning_content`,
- * `finish_reason` and `usage`.
+ * `Retry-After`, up to `maxRetries`; every fault kind counted. The HTTP exchange, fault
+ * classification and retry loop are the judge's (src/reward/openai-http.ts); reading the
+ * reply (`reasoning_content`, `finish_reason`, `usage`) is this module's.
  */
-import { chatCompletionsUrl, parseRetryAfter } from '../reward/judge.ts';
+import { AttemptError, chatCompletionsUrl, faultCounter, postJson, withRetries } from '../reward/openai-http.ts';
 import { Semaphore } from '../reward/semaphore.ts';
 import { Rng, hash32 } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
@@ -58,22 +57,10 @@ export const TEACHER_COUNTERS = [
   'teacher/errors', // records whose requests failed for good
 ] as const;
 
-type Fault = 'timeout' | 'connection' | 'http_429' | 'http_5xx' | 'http_408' | 'http_4xx' | 'malformed';
-
-class AttemptError extends Error {
-  constructor(readonly fault: Fault, message: string, readonly retryAfterMs: number | null = null) {
-    super(message);
-  }
-}
-
 interface Answered {
   replies: TeacherReply[];
   promptTokens: number;
   completionTokens: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function optString(v: unknown, what: string): string | null {
@@ -128,31 +115,8 @@ export function createOpenAITeacher(opts: OpenAITeacherOptions): Teacher {
   };
 
   async function attempt(body: string): Promise<Answered> {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), timeoutMs);
     bump('teacher/requests');
-    try {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(endpoint, { method: 'POST', headers, body, signal: ctl.signal });
-        text = await res.text();
-      } catch (err) {
-        if (ctl.signal.aborted) throw new AttemptError('timeout', `no complete reply within ${timeoutMs} ms`);
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new AttemptError('connection', `connection failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
-      }
-      const ra = (): number | null => parseRetryAfter(res.headers.get('retry-after'));
-      if (res.status === 429) throw new AttemptError('http_429', 'HTTP 429', ra());
-      if (res.status === 408) throw new AttemptError('http_408', 'HTTP 408', ra());
-      if (res.status >= 500) throw new AttemptError('http_5xx', `HTTP ${res.status}: ${text.slice(0, 200)}`, ra());
-      if (res.status >= 400 || res.status < 200) throw new AttemptError('http_4xx', `HTTP ${res.status}: ${text.slice(0, 200)}`);
-      return parseChatCompletion(text);
-    } finally {
-      clearTimeout(timer);
-    }
+    return parseChatCompletion(await postJson(endpoint, body, opts.apiKey, timeoutMs));
   }
 
   function backoffMs(retry: number, retryAfterMs: number | null): number {
@@ -166,29 +130,17 @@ export function createOpenAITeacher(opts: OpenAITeacherOptions): Teacher {
   /** One request with retries; returns the answer and the attempts spent, or throws TeacherError. */
   async function request(payload: Record<string, unknown>, id: string): Promise<{ answer: Answered; attempts: number }> {
     const body = JSON.stringify(payload);
-    let attempts = 0;
-    for (let retry = 0; ; retry++) {
-      attempts++;
-      let fault: AttemptError;
-      try {
-        return { answer: await sem.run(() => attempt(body)), attempts };
-      } catch (err) {
-        if (!(err instanceof AttemptError)) throw err;
-        fault = err;
-      }
-      bump(fault.fault === 'timeout' || fault.fault === 'http_408' ? 'teacher/timeouts'
-        : fault.fault === 'connection' ? 'teacher/connection_errors'
-        : `teacher/${fault.fault}`);
-      const retryable = fault.fault !== 'http_4xx';
-      if (!retryable || retry >= maxRetries) {
-        const why = retryable ? `${fault.message} (gave up after ${attempts} tries)` : fault.message;
-        const e = new TeacherError(`teacher request for record "${id}" failed: ${why}`);
-        (e as TeacherError & { attempts?: number }).attempts = attempts;
-        throw e;
-      }
-      bump('teacher/retries');
-      await sleep(backoffMs(retry, fault.retryAfterMs));
-    }
+    const out = await withRetries(() => sem.run(() => attempt(body)), {
+      maxRetries,
+      retryable: (f) => f !== 'http_4xx',
+      delayMs: backoffMs,
+      onFault: (f) => bump(faultCounter('teacher', f.fault)),
+      onRetry: () => bump('teacher/retries'),
+    });
+    if (out.ok) return { answer: out.value, attempts: out.attempts };
+    const e = new TeacherError(`teacher request for record "${id}" failed: ${out.why}`);
+    (e as TeacherError & { attempts?: number }).attempts = out.attempts;
+    throw e;
   }
 
   async function sample(req: TeacherRequest): Promise<TeacherResult> {

@@ -28,6 +28,7 @@ import { UserError } from '../util/errors.ts';
 import type { Compat } from './docqa.ts';
 import { JUDGE_SYSTEM_PROMPT, judgeUserMessage, parseVerdict, type ParsedVerdict } from './judge-prompt.ts';
 import { Semaphore } from './semaphore.ts';
+import { AttemptError, chatCompletionsUrl, faultCounter, postJson, withRetries, type Fault } from './openai-http.ts';
 
 export interface JudgeOptions {
   /** Server base URL (`http://host:port`, `.../v1`) or the full `/v1/chat/completions` URL. */
@@ -126,40 +127,7 @@ export const JUDGE_COUNTERS = [
   'judge/verdict_disagree', // reference and strict verdicts differ
 ] as const;
 
-type Fault = 'timeout' | 'connection' | 'http_429' | 'http_5xx' | 'http_408' | 'http_4xx' | 'malformed';
-
-class AttemptError extends Error {
-  constructor(
-    readonly fault: Fault,
-    message: string,
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
-/** `http://h:p` → `http://h:p/v1/chat/completions`; `.../v1` gets `/chat/completions`. */
-export function chatCompletionsUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UserError(`judge URL "${url}" is not a valid URL (expected e.g. http://127.0.0.1:8000/v1)`);
-  }
-  const path = u.pathname.replace(/\/+$/, '');
-  if (path.endsWith('/chat/completions')) return u.toString();
-  u.pathname = path.endsWith('/v1') ? `${path}/chat/completions` : `${path}/v1/chat/completions`;
-  return u.toString();
-}
-
-/** `Retry-After` in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
-  if (value === null) return null;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : Math.max(0, t - now);
-}
+export { chatCompletionsUrl, parseRetryAfter } from './openai-http.ts';
 
 function cacheKey(req: JudgeRequest, model: string): string {
   return createHash('sha256').update(JSON.stringify([req.problem, req.prediction, req.gold, model])).digest('hex');
@@ -169,10 +137,6 @@ interface CacheLine {
   key: string;
   model: string;
   reply: string;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates a judge client. Reads the cache file (if any) now. */
@@ -237,43 +201,22 @@ export function createJudge(opts: JudgeOptions): Judge {
 
   /** One HTTP exchange; throws AttemptError on any fault. */
   async function attempt(body: string): Promise<string> {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), timeoutMs);
     bump('judge/requests');
+    const text = await postJson(endpoint, body, opts.apiKey, timeoutMs);
+    let json: unknown;
     try {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(endpoint, { method: 'POST', headers, body, signal: ctl.signal });
-        text = await res.text();
-      } catch (err) {
-        if (ctl.signal.aborted) throw new AttemptError('timeout', `no complete reply within ${timeoutMs} ms`);
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new AttemptError('connection', `connection failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
-      }
-      if (res.status === 429) throw new AttemptError('http_429', 'HTTP 429', parseRetryAfter(res.headers.get('retry-after')));
-      if (res.status === 408) throw new AttemptError('http_408', 'HTTP 408', parseRetryAfter(res.headers.get('retry-after')));
-      if (res.status >= 500) throw new AttemptError('http_5xx', `HTTP ${res.status}: ${text.slice(0, 200)}`, parseRetryAfter(res.headers.get('retry-after')));
-      if (res.status >= 400 || res.status < 200) throw new AttemptError('http_4xx', `HTTP ${res.status}: ${text.slice(0, 200)}`);
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new AttemptError('malformed', `reply is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
-      }
-      const choice = (json as { choices?: { message?: { content?: unknown } }[] }).choices?.[0];
-      if (!choice || typeof choice.message !== 'object' || choice.message === null) {
-        throw new AttemptError('malformed', 'reply has no choices[0].message');
-      }
-      const content = choice.message.content;
-      if (content === null || content === undefined) return '';
-      if (typeof content !== 'string') throw new AttemptError('malformed', 'choices[0].message.content is not a string');
-      return content;
-    } finally {
-      clearTimeout(timer);
+      json = JSON.parse(text);
+    } catch {
+      throw new AttemptError('malformed', `reply is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
     }
+    const choice = (json as { choices?: { message?: { content?: unknown } }[] }).choices?.[0];
+    if (!choice || typeof choice.message !== 'object' || choice.message === null) {
+      throw new AttemptError('malformed', 'reply has no choices[0].message');
+    }
+    const content = choice.message.content;
+    if (content === null || content === undefined) return '';
+    if (typeof content !== 'string') throw new AttemptError('malformed', 'choices[0].message.content is not a string');
+    return content;
   }
 
   function retryable(f: Fault): boolean {
@@ -303,34 +246,24 @@ export function createJudge(opts: JudgeOptions): Judge {
     if (opts.maxTokens !== undefined) payload.max_tokens = opts.maxTokens;
     if (opts.seed !== undefined) payload.seed = opts.seed;
     const body = JSON.stringify(payload);
-    let attempts = 0;
-    for (let retry = 0; ; retry++) {
-      attempts++;
-      let fault: AttemptError;
-      try {
-        const reply = await sem.run(() => attempt(body));
-        const parsed = parseVerdict(reply);
-        cache.set(key, pack(parsed));
-        writer?.write({ key, model: opts.model, reply } satisfies CacheLine);
-        const v = verdictFrom(parsed, reply, false, attempts);
-        countVerdict(v);
-        return v;
-      } catch (err) {
-        if (!(err instanceof AttemptError)) throw err;
-        fault = err;
-      }
-      bump(fault.fault === 'timeout' ? 'judge/timeouts'
-        : fault.fault === 'connection' ? 'judge/connection_errors'
-        : fault.fault === 'http_408' ? 'judge/timeouts'
-        : `judge/${fault.fault}`);
-      if (!retryable(fault.fault) || retry >= maxRetries) {
-        bump('judge/errors');
-        const why = retryable(fault.fault) ? `${fault.message} (gave up after ${attempts} tries)` : fault.message;
-        return { score: null, yes: false, strictYes: false, hasVerdict: false, reply: null, error: why, cached: false, attempts };
-      }
-      bump('judge/retries');
-      await sleep(backoffMs(retry, fault.retryAfterMs));
+    const out = await withRetries(() => sem.run(() => attempt(body)), {
+      maxRetries,
+      retryable,
+      delayMs: backoffMs,
+      onFault: (f) => bump(faultCounter('judge', f.fault)),
+      onRetry: () => bump('judge/retries'),
+    });
+    if (!out.ok) {
+      bump('judge/errors');
+      return { score: null, yes: false, strictYes: false, hasVerdict: false, reply: null, error: out.why, cached: false, attempts: out.attempts };
     }
+    const reply = out.value;
+    const parsed = parseVerdict(reply);
+    cache.set(key, pack(parsed));
+    writer?.write({ key, model: opts.model, reply } satisfies CacheLine);
+    const v = verdictFrom(parsed, reply, false, out.attempts);
+    countVerdict(v);
+    return v;
   }
 
   async function judge(req: JudgeRequest): Promise<JudgeVerdict> {
