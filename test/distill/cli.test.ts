@@ -6,32 +6,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTeacherServer, type TeacherServer } from './teacher-server.ts';
+import { runCliInProcess as longrl } from '../helpers/cli.ts';
 
 const bin = fileURLToPath(new URL('../../bin/longrl.js', import.meta.url));
 let dir: string;
 let tiny: string;
-
-/** Runs the CLI in this process (the teacher server lives here too), capturing its text output. */
-async function longrl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../src/cli/main.ts');
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  // Only strings are captured: the test runner's own reports go through stdout as binary
-  // chunks in the meantime, and must reach it (swallowing them loses tests from the count).
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    typeof chunk === 'string' ? ((stdout += chunk), true) : (out as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    typeof chunk === 'string' ? ((stderr += chunk), true) : (err as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
 
 function writeData(path: string, n: number, docWords = (_i: number) => 30): void {
   const lines = Array.from({ length: n }, (_, i) => JSON.stringify({

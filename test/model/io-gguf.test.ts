@@ -11,27 +11,8 @@ import { readModelFolder } from '../../src/model/folder.ts';
 import { parseModelConfig, modelConfigToHF } from '../../src/model/config.ts';
 import type { Tensor } from '../../src/model/safetensors.ts';
 
-import { main } from '../../src/cli/main.ts';
+import { runCliInProcess as runCli } from '../helpers/cli.ts';
 
-/** Runs the CLI in this process (no tsx start-up per call), capturing stdout and stderr. */
-async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // Strings are the command's output; binary chunks are the test runner's own protocol (pass them on).
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (out.push(c), true) : (ow as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (err.push(c), true) : (ew as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
-  try {
-    const status = await main(args);
-    return { status, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 
 test('HF → llama.cpp tensor names', () => {
   assert.equal(ggufTensorName('model.embed_tokens.weight'), 'token_embd.weight');
@@ -168,12 +149,12 @@ test('longrl export: gguf and safetensors (bf16, sharded)', async () => {
   initModelFolder(src, 'tiny', { seed: 4 });
   const run = (...args: string[]) => runCli(['export', '--model', src, ...args]);
   const a = await run('--format', 'gguf', '--out', join(root, 'm.gguf'), '--dtype', 'f32');
-  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.code, 0, a.stderr);
   assert.equal(JSON.parse(a.stdout).tensors, 26);
   const m = readModelFolder(src);
   checkTensors(join(root, 'm.gguf'), m.weights, 0, true);
   const b = await run('--format', 'safetensors', '--out', join(root, 'hf'), '--dtype', 'bf16', '--max-shard-bytes', '100000');
-  assert.equal(b.status, 0, b.stderr);
+  assert.equal(b.code, 0, b.stderr);
   const back = readModelFolder(join(root, 'hf'));
   assert.equal(back.config.torchDtype, 'bfloat16');
   assert.deepEqual(back.tokenizerJson, m.tokenizerJson);
@@ -182,7 +163,7 @@ test('longrl export: gguf and safetensors (bf16, sharded)', async () => {
     for (let i = 0; i < t.data.length; i++) assert.ok(Math.abs(u.data[i]! - t.data[i]!) <= Math.abs(t.data[i]!) * 2 ** -8, k);
   }
   const bad = await run('--format', 'onnx', '--out', join(root, 'x'));
-  assert.equal(bad.status, 2);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--format/);
   rmSync(root, { recursive: true });
 });

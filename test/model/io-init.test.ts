@@ -11,29 +11,10 @@ import { countParameters, modelTensorShapes } from '../../src/model/init.ts';
 import { readModelConfig } from '../../src/model/config.ts';
 import { PRESETS } from '../../src/model/presets.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCliInProcess as runCli } from '../helpers/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/longrl.js', import.meta.url));
 
-/** Runs the CLI in this process (no tsx start-up per call), capturing stdout and stderr. */
-async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // Strings are the command's output; binary chunks are the test runner's own protocol (pass them on).
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (out.push(c), true) : (ow as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (err.push(c), true) : (ew as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
-  try {
-    const status = await main(args);
-    return { status, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 
 test('tiny preset: shape, parameter count, HF init statistics', () => {
   const m = buildPresetModel('tiny', { seed: 1 });
@@ -120,10 +101,10 @@ test('longrl init-model CLI writes the folder and prints the parameter count', a
   assert.equal(out.folder, join(root, 'm'));
   assert.equal(readModelConfig(join(root, 'm')).torchDtype, 'bfloat16');
   const bad = await runCli(['init-model', '--preset', 'huge', '--out', join(root, 'x'), '--corpus', corpus]);
-  assert.equal(bad.status, 2);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown preset "huge"/);
   const withCorpus = await runCli(['init-model', '--preset', 'tiny', '--out', join(root, 'k'), '--corpus', corpus]);
-  assert.equal(withCorpus.status, 0, withCorpus.stderr);
+  assert.equal(withCorpus.code, 0, withCorpus.stderr);
   assert.equal(loadTokenizer(join(root, 'k')).encode(' quintessence').length, 1);
   rmSync(root, { recursive: true });
 });

@@ -5,27 +5,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { initModelFolder } from '../../src/model/io/preset-model.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCliInProcess as runCli } from '../helpers/cli.ts';
 
-/** Runs the CLI in this process (no tsx start-up per call), capturing stdout and stderr. */
-async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // Strings are the command's output; binary chunks are the test runner's own protocol (pass them on).
-  process.stdout.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (out.push(c), true) : (ow as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array, ...rest: unknown[]) =>
-    typeof c === 'string' ? (err.push(c), true) : (ew as (...a: unknown[]) => boolean)(c, ...rest)) as typeof process.stderr.write;
-  try {
-    const status = await main(args);
-    return { status, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 
 test('longrl tokenize: text, text file, messages (with and without generation prompt)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'longrl-tokcli-'));
@@ -34,7 +15,7 @@ test('longrl tokenize: text, text file, messages (with and without generation pr
   const tok = loadTokenizer(dir);
   const run = async (...args: string[]) => {
     const r = await runCli(['tokenize', '--tokenizer', dir, ...args]);
-    return { status: r.status, out: r.stdout.trim() ? JSON.parse(r.stdout.trim()) : null, err: r.stderr };
+    return { status: r.code, out: r.stdout.trim() ? JSON.parse(r.stdout.trim()) : null, err: r.stderr };
   };
   const t = await run('--text', 'Mary went to the kitchen. 求解');
   assert.equal(t.status, 0, t.err);
