@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { startJudgeServer, type JudgeServer } from './judge-server.ts';
+import { runCliInProcess as longrlInProcess } from '../helpers/cli.ts';
 
 const bin = fileURLToPath(new URL('../../bin/longrl.js', import.meta.url));
 let dir: string;
@@ -20,23 +21,6 @@ function longrl(args: string[]): Promise<{ code: number; stdout: string; stderr:
       resolve({ code, stdout, stderr });
     });
   });
-}
-/** Runs the CLI in this process (cheap), capturing its output: for the error paths. */
-async function longrlInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../src/cli/main.ts');
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
 }
 const lines = (s: string): Record<string, unknown>[] => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
