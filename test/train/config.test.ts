@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseRecipeYaml, recipeToYaml, aggModeOf, dynamicSamplingOn } from '../../src/train/config.ts';
-import { UserError } from '../../src/util/errors.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const MINIMAL = `seed: 3
 model:
@@ -17,16 +17,6 @@ rl:
   stages:
     - {maxInputTokens: 256, maxOutputTokens: 32, steps: 2}
 `;
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail('expected an error');
-}
 
 test('defaults follow the paper: G=8, no KL, T 0.7, top-p 0.95, token-mean, DAPO clip 0.2/0.28, dynamic sampling on', () => {
   const r = parseRecipeYaml(MINIMAL, 'x.yaml');

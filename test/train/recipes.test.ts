@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRecipe, parseRecipeYaml, recipeToYaml } from '../../src/train/config.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { errorOf } from '../helpers/errors.ts';
 import { RecipeRun } from '../../src/train/recipe.ts';
 
 const recipesDir = fileURLToPath(new URL('../../recipes/', import.meta.url));
@@ -52,16 +53,6 @@ rl:
   stages:
     - {maxInputTokens: 256, maxOutputTokens: 32, steps: 2}
 `;
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail('expected an error');
-}
 
 test('policy defaults to local; a policy section without kind is local; sampler defaults to the policy', () => {
   const r = parseRecipeYaml(MINIMAL, 'x.yaml');
