@@ -38,8 +38,9 @@ test('ablate with a budget far too small writes partial rows and says so', { tim
   const tmp = mkdtempSync(join(tmpdir(), 'longrl-ablate-budget-'));
   try {
     const out = join(tmp, 'abl');
-    // 0.05 min = 3 s: far less than a shared SFT plus 3 seeds × 2 runs of even the tiny recipe.
-    const res = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'ablate', join(root, 'recipes', 'demo-tiny.yaml'), '--size', 'tiny', '--variants', 'phased,single-stage', '--seeds', '3', '--budget', '0.05', '--out', out], { cwd: root, encoding: 'utf8' });
+    // 0.005 min = 0.3 s: less than the start-up probe alone on any machine, so the plan must
+    // cut and the job must stop partial (3 s fitted the tiny recipe on an idle machine).
+    const res = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'ablate', join(root, 'recipes', 'demo-tiny.yaml'), '--size', 'tiny', '--variants', 'phased,single-stage', '--seeds', '3', '--budget', '0.005', '--out', out], { cwd: root, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr + res.stdout);
     assert.equal(res.stdout.trim().split('\n').at(-1), `Run folder: ${out}`);
     assert.match(res.stdout, /to fit the budget: /);
