@@ -25,24 +25,14 @@
  * - llama3: low/high frequency wavelength bands (factor, low_freq_factor, high_freq_factor).
  */
 import { UserError } from '../util/errors.ts';
+import type { RopeScaling } from './config.ts';
 
 /** The subset of the model config the tables need (structurally compatible with ModelConfig). */
 export interface RopeConfig {
   headDim: number;
   ropeTheta: number;
   maxPositionEmbeddings: number;
-  ropeScaling: {
-    type: string;
-    factor: number;
-    originalMaxPositionEmbeddings?: number;
-    betaFast?: number;
-    betaSlow?: number;
-    attentionFactor?: number;
-    mscale?: number;
-    mscaleAllDim?: number;
-    lowFreqFactor?: number;
-    highFreqFactor?: number;
-  } | null;
+  ropeScaling: RopeScaling | null;
 }
 
 /** Inverse frequencies (float64, length headDim/2) and the attention factor. */
