@@ -395,6 +395,95 @@ napi_value Convert(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// Fused decode step (native/decode.inc): decodeStep(W, plan, cos, sin, ids, rows, caches, logits).
+// plan (Float64Array): layers, hidden, H, Hkv, D, inter, vocab, eps, qkNorm, then element
+// offsets into W of embed, finalNorm, lmHead, then per layer inNorm, qkvW, qkvB, qNorm,
+// kNorm, oW, postNorm, gateW, upW, downW (-1: absent). rows (Int32Array, 4 per row):
+// prefix cache index, prefix length, suffix cache index (-1: none), suffix length.
+// caches: an array of Float32Array, each [2][layers][cap][Hkv*D]. Every size, offset,
+// position and id is checked here, so a bad call throws instead of touching memory.
+napi_value DecodeStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decodeStep", 8);
+  if (!a.ok) return nullptr;
+  size_t nW = 0, nPlan = 0, nc = 0, ns = 0, nIds = 0, nRows = 0;
+  float* W = (float*)a.typed(0, napi_float32_array, &nW);
+  const double* plan = (const double*)a.typed(1, napi_float64_array, &nPlan);
+  const float* cosT = (const float*)a.typed(2, napi_float32_array, &nc);
+  const float* sinT = (const float*)a.typed(3, napi_float32_array, &ns);
+  const int32_t* ids = (const int32_t*)a.typed(4, napi_int32_array, &nIds);
+  const int32_t* rowsIn = (const int32_t*)a.typed(5, napi_int32_array, &nRows);
+  if (!a.ok) return nullptr;
+  if (nPlan < 12) { a.fail("decodeStep: plan too short"); return nullptr; }
+  lrl::DecodeArgs d{};
+  d.layers = (long)plan[0]; d.hidden = (long)plan[1]; d.H = (long)plan[2]; d.Hkv = (long)plan[3]; d.D = (long)plan[4];
+  d.inter = (long)plan[5]; d.vocab = (long)plan[6]; d.eps = (float)plan[7]; d.qkNorm = plan[8] != 0;
+  d.M = (long)nIds;
+  if (d.layers < 1 || d.hidden < 1 || d.H < 1 || d.Hkv < 1 || d.D < 2 || d.D % 2 || d.H % d.Hkv || d.inter < 1 || d.vocab < 1)
+    { a.fail("decodeStep: bad dimensions"); return nullptr; }
+  if (nPlan < (size_t)(12 + 10 * d.layers)) { a.fail("decodeStep: plan too short for its layers"); return nullptr; }
+  if (nRows < (size_t)(4 * d.M)) { a.fail("decodeStep: rows too short"); return nullptr; }
+  const long hid = d.hidden, qDim = d.H * d.D, kvD = d.Hkv * d.D, qkvDim = qDim + 2 * kvD, I = d.inter;
+  auto wptr = [&](double off, long size, bool nullable) -> const float* {
+    if (off < 0) { if (!nullable) a.fail("decodeStep: a required weight is missing"); return nullptr; }
+    if (off + (double)size > (double)nW) { a.fail("decodeStep: a weight lies outside the weight buffer"); return nullptr; }
+    return W + (size_t)off;
+  };
+  d.embed = wptr(plan[9], d.vocab * hid, false);
+  d.finalNorm = wptr(plan[10], hid, false);
+  d.lmHead = wptr(plan[11], d.vocab * hid, false);
+  std::vector<lrl::DecodeLayer> L((size_t)d.layers);
+  for (long l = 0; l < d.layers && a.ok; l++) {
+    const double* o = plan + 12 + 10 * l;
+    L[l] = {wptr(o[0], hid, false), wptr(o[1], qkvDim * hid, false), wptr(o[2], qkvDim, true), wptr(o[3], d.D, !d.qkNorm),
+            wptr(o[4], d.D, !d.qkNorm), wptr(o[5], hid * qDim, false), wptr(o[6], hid, false), wptr(o[7], I * hid, false),
+            wptr(o[8], I * hid, false), wptr(o[9], hid * I, false)};
+  }
+  if (!a.ok) return nullptr;
+  d.logits = a.f32(7, (size_t)d.M * d.vocab);
+  if (!a.ok) return nullptr;
+  // Caches.
+  bool isArr = false;
+  napi_is_array(env, a.argv[6], &isArr);
+  if (!isArr) { a.fail("decodeStep: caches must be an array"); return nullptr; }
+  uint32_t nCaches = 0;
+  napi_get_array_length(env, a.argv[6], &nCaches);
+  std::vector<float*> cptr(nCaches);
+  std::vector<long> ccap(nCaches);
+  for (uint32_t i = 0; i < nCaches; i++) {
+    napi_value el;
+    napi_get_element(env, a.argv[6], i, &el);
+    bool is = false;
+    napi_is_typedarray(env, el, &is);
+    napi_typedarray_type t;
+    size_t len = 0;
+    void* data = nullptr;
+    if (is) napi_get_typedarray_info(env, el, &t, &len, &data, nullptr, nullptr);
+    if (!is || t != napi_float32_array) { a.fail("decodeStep: caches must hold Float32Arrays"); return nullptr; }
+    cptr[i] = (float*)data;
+    ccap[i] = (long)(len / (size_t)(2 * d.layers * kvD));
+  }
+  std::vector<lrl::DecodeRow> rows((size_t)d.M);
+  const long half = d.D / 2;
+  const size_t tab = std::min(nc, ns);
+  for (long r = 0; r < d.M; r++) {
+    const int32_t* ri = rowsIn + 4 * r;
+    if (ids[r] < 0 || ids[r] >= d.vocab) { a.fail("decodeStep: token id outside the vocabulary"); return nullptr; }
+    if (ri[0] < 0 || (uint32_t)ri[0] >= nCaches || ri[2] >= (int32_t)nCaches || ri[1] < 0 || ri[3] < 0)
+      { a.fail("decodeStep: bad cache index or length"); return nullptr; }
+    lrl::DecodeRow& row = rows[r];
+    row.pre = cptr[ri[0]]; row.preCap = ccap[ri[0]]; row.preLen = ri[1];
+    row.suf = ri[2] >= 0 ? cptr[ri[2]] : nullptr; row.sufCap = ri[2] >= 0 ? ccap[ri[2]] : 0; row.sufLen = ri[2] >= 0 ? ri[3] : 0;
+    if (row.suf ? (row.preLen > row.preCap || row.sufLen + 1 > row.sufCap) : row.preLen + 1 > row.preCap)
+      { a.fail("decodeStep: KV cache overflow"); return nullptr; }
+    const long pos = row.preLen + row.sufLen;
+    if ((size_t)(pos + 1) * half > tab) { a.fail("decodeStep: position outside the cos/sin tables"); return nullptr; }
+  }
+  d.L = L.data(); d.rows = rows.data(); d.ids = ids; d.cos = cosT; d.sin = sinT;
+  KERNEL_LOCK;
+  if (d.M > 0) T().decode_step(d);
+  return undef(env);
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, "setThreads", 1);
   long n = a.lng(0);
@@ -521,7 +610,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"sgemm", Sgemm}, {"attnFwd", AttnFwd}, {"attnBwd", AttnBwd}, {"rmsnormFwd", RmsFwd}, {"rmsnormBwd", RmsBwd},
     {"rope", Rope}, {"swigluFwd", SwiFwd}, {"swigluBwd", SwiBwd}, {"embFwd", EmbFwd}, {"embBwd", EmbBwd},
     {"logprobFwd", LpFwd}, {"logprobBwd", LpBwd}, {"adamw", AdamW}, {"sumSquares", SumSquares}, {"axpy", Axpy},
-    {"bf16ToF32", Convert<0>}, {"f16ToF32", Convert<1>}, {"f32ToBf16", Convert<2>}, {"f32ToF16", Convert<3>},
+    {"decodeStep", DecodeStep}, {"bf16ToF32", Convert<0>}, {"f16ToF32", Convert<1>}, {"f32ToBf16", Convert<2>}, {"f32ToF16", Convert<3>},
   };
   for (auto& f : fns) {
     napi_value fn;

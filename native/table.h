@@ -17,6 +17,27 @@ struct AttnArgs {
   long qS, kvS, oS;
 };
 
+// Fused decode step (native/decode.inc): per-layer weight pointers, and per row its caches.
+// A cache buffer holds K of every layer then V of every layer: [2][layers][cap][Hkv*D].
+struct DecodeLayer {
+  const float *inNorm, *qkvW, *qkvB, *qNorm, *kNorm, *oW, *postNorm, *gateW, *upW, *downW;  // qkvB/qNorm/kNorm may be null
+};
+struct DecodeRow {
+  float* pre; long preLen, preCap;  // shared prefix (or the row's only cache when suf is null)
+  float* suf; long sufLen, sufCap;  // the row's own generated tokens, or null
+};
+struct DecodeArgs {
+  long M, layers, hidden, H, Hkv, D, inter, vocab;
+  float eps;
+  bool qkNorm;
+  const float* embed; const float* finalNorm; const float* lmHead;
+  const DecodeLayer* L;
+  const DecodeRow* rows;
+  const int32_t* ids;
+  const float* cos; const float* sin;
+  float* logits;  // [M, vocab]
+};
+
 struct KernelTable {
   const char* isa;
   void (*sgemm)(bool ta, bool tb, long M, long N, long K, float alpha, const float* A, long lda,
@@ -43,6 +64,7 @@ struct KernelTable {
   void (*f32_to_f16)(const float* s, uint16_t* d, long n);
   // FLOPs done by an FMA loop of `iters` iterations on the calling thread.
   double (*fma_loop)(long iters);
+  void (*decode_step)(const DecodeArgs& a);
 };
 
 const KernelTable* table_avx512();

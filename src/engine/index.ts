@@ -8,6 +8,6 @@
  * Native extras (`NativeKernels`): `info()`, `setIsa()`, `peakGflops()`, `streamGBps()`.
  * Kernel calls are serialised per process (one pool, shared call buffers).
  */
-export type { Kernels, AttentionParams, AttentionBackwardParams } from './kernels.ts';
+export type { Kernels, AttentionParams, AttentionBackwardParams, DecodeStepParams } from './kernels.ts';
 export { jsKernels, getKernels, nativeKernels, backendInfo, type BackendInfo } from './loader.ts';
 export type { NativeKernels } from './native.ts';

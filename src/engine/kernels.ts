@@ -51,6 +51,37 @@ export interface AttentionBackwardParams extends AttentionParams {
   dv: Float32Array;
 }
 
+/**
+ * One fused decode step over M rows (one new token each): every layer and the LM head in
+ * one call (native only; see `Kernels.decodeStep`). Layouts are documented on the fields.
+ */
+export interface DecodeStepParams {
+  /** The model's flat weight buffer; `plan` holds element offsets into it. */
+  weights: Float32Array;
+  /**
+   * layers, hidden, H, Hkv, D, inter, vocab, eps, qkNorm (0/1), then the offsets of embed,
+   * finalNorm, lmHead, then per layer inNorm, qkvW, qkvB, qNorm, kNorm, oW, postNorm,
+   * gateW, upW, downW (-1 when absent). qkvW is the fused [(H + 2·Hkv)·D, hidden] matrix.
+   */
+  plan: Float64Array;
+  /** RoPE tables [maxPos, D/2] (attention factor folded in), as for ropeForward. */
+  cos: Float32Array;
+  sin: Float32Array;
+  /** The token of each row [M]. */
+  ids: Int32Array;
+  /**
+   * Per row: prefix cache index, prefix length, suffix cache index (-1: the row owns the
+   * prefix cache and appends to it), suffix length. Rows sharing a prefix are adjacent.
+   * The row's position is prefix length + suffix length; its new K/V go to its own cache
+   * at that cache's length (the caller then counts it).
+   */
+  rows: Int32Array;
+  /** Cache buffers, each [2][layers][capacity][Hkv·D] (K of all layers, then V). */
+  caches: Float32Array[];
+  /** Output [M, vocab]. */
+  logits: Float32Array;
+}
+
 export interface Kernels {
   /** `native` (the addon) or `js` (the TypeScript fallback). */
   readonly backend: 'native' | 'js';
@@ -116,6 +147,12 @@ export interface Kernels {
   sumSquares(x: Float32Array): number;
   /** y += a * x. */
   axpy(n: number, a: number, x: Float32Array, y: Float32Array): void;
+
+  /**
+   * The fused decode step, when the backend has one (the native addon). Absent in the
+   * TypeScript fallback: callers then run the same step kernel by kernel.
+   */
+  decodeStep?(p: DecodeStepParams): void;
 
   bf16ToF32(src: Uint16Array, dst: Float32Array): void;
   f16ToF32(src: Uint16Array, dst: Float32Array): void;

@@ -2,7 +2,7 @@
  * The native backend: a thin wrapper over the N-API addon (native/*.cc). Arguments are
  * validated here, then passed positionally; typed arrays cross zero-copy.
  */
-import type { AttentionBackwardParams, AttentionParams, Kernels } from './kernels.ts';
+import type { AttentionBackwardParams, AttentionParams, DecodeStepParams, Kernels } from './kernels.ts';
 import { dims, need, span } from './check.ts';
 
 type F32 = Float32Array;
@@ -31,6 +31,7 @@ export interface NativeAddon {
   adamw(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, step: number, gradScale: number): void;
   sumSquares(x: F32): number;
   axpy(n: number, a: number, x: F32, y: F32): void;
+  decodeStep(W: F32, plan: Float64Array, cos: F32, sin: F32, ids: I32, rows: I32, caches: F32[], logits: F32): void;
   bf16ToF32(src: U16, dst: F32): void;
   f16ToF32(src: U16, dst: F32): void;
   f32ToBf16(src: F32, dst: U16): void;
@@ -203,6 +204,8 @@ export function wrapNative(a: NativeAddon): NativeKernels {
       need(x, n, 'x', 'axpy'); need(y, n, 'y', 'axpy');
       a.axpy(n, alpha, x, y);
     },
+    // Every size, offset, position and id is checked by the addon itself (one pass in C++).
+    decodeStep: (p: DecodeStepParams) => a.decodeStep(p.weights, p.plan, p.cos, p.sin, p.ids, p.rows, p.caches, p.logits),
     bf16ToF32(src, dst) { need(dst, src.length, 'dst', 'bf16ToF32'); a.bf16ToF32(src, dst); },
     f16ToF32(src, dst) { need(dst, src.length, 'dst', 'f16ToF32'); a.f16ToF32(src, dst); },
     f32ToBf16(src, dst) { need(dst, src.length, 'dst', 'f32ToBf16'); a.f32ToBf16(src, dst); },

@@ -19,6 +19,7 @@ import { finishLayer, fusedGateUp, projectQkv, projectQkvFused, SLOT } from './l
 import type { QwenModel } from './qwen.ts';
 import { TokenPicker } from './sampler.ts';
 import { Workspace } from './workspace.ts';
+import { decodePlan, fillDecodeRows } from './fused-decode.ts';
 
 /** One row of a decode step: the token to feed, the shared prefix and the row's own cache. */
 export interface DecodeRow {
@@ -32,7 +33,14 @@ export interface DecodeRow {
   suffix: KvCache | null;
 }
 
-/** Batched one-token decode over preallocated buffers (no allocation per step). */
+/**
+ * Batched one-token decode over preallocated buffers (no allocation per step).
+ *
+ * Two paths with the same results (within float32 rounding): the fused step (one native
+ * call for all layers and the LM head, engine `decodeStep`) when the backend has it and the
+ * policy has no unmerged LoRA adapters, else the per-kernel step (`stepKernels`, also the
+ * TypeScript fallback's and the LoRA policy's path).
+ */
 export class Decoder {
   private readonly ws: Workspace;
   private readonly xa: Float32Array;
@@ -53,6 +61,12 @@ export class Decoder {
 
   /** LoRA rank the buffers were made for. */
   readonly loraRank: number;
+  /** The fused step's plan (null: this decoder always runs kernel by kernel). */
+  private readonly plan: Float64Array | null;
+  private readonly rowInfo: Int32Array;
+  private readonly caches: Float32Array[] = [];
+  /** Use the fused step when there is one (false forces the per-kernel path: tests, benchmarks). */
+  fused = true;
 
   constructor(readonly model: QwenModel, readonly maxRows: number) {
     const d = model.weights.dims;
@@ -73,6 +87,13 @@ export class Decoder {
     this.qkv = new Float32Array(maxRows * d.qkvDim);
     this.guBuf = new Float32Array(maxRows * 2 * d.inter);
     this.guW = model.weights.views.layers.map(fusedGateUp);
+    this.plan = model.k.decodeStep ? decodePlan(model) : null;
+    this.rowInfo = new Int32Array(4 * maxRows);
+  }
+
+  /** Whether `step` runs the fused native step. */
+  get usesFused(): boolean {
+    return this.fused && this.plan !== null && this.model.lora === null;
   }
 
   /**
@@ -80,6 +101,29 @@ export class Decoder {
    * logits [rows, vocab] (a view of a reused buffer). Each row's suffix grows by one.
    */
   step(rows: readonly DecodeRow[]): Float32Array {
+    if (!this.usesFused) return this.stepKernels(rows);
+    const S = rows.length;
+    if (S > this.maxRows) throw new RangeError(`decode step of ${S} rows > maxRows ${this.maxRows}`);
+    const m = this.model;
+    let maxPos = 0;
+    for (let r = 0; r < S; r++) {
+      const row = rows[r]!;
+      this.ids[r] = row.token;
+      maxPos = Math.max(maxPos, row.prefix.length + (row.suffix ? row.suffix.length : 0));
+    }
+    m.ensurePositions(maxPos + 1);
+    fillDecodeRows(rows, this.rowInfo, this.caches);
+    const logits = this.logits.subarray(0, S * m.weights.dims.vocab);
+    m.k.decodeStep!({
+      weights: m.weights.data, plan: this.plan!, cos: m.rope.cos, sin: m.rope.sin, ids: this.ids.subarray(0, S),
+      rows: this.rowInfo, caches: this.caches, logits,
+    });
+    for (const row of rows) (row.suffix ?? row.prefix).length++;
+    return logits;
+  }
+
+  /** The same step kernel by kernel (the fallback's path, and the reference the fused step is tested against). */
+  stepKernels(rows: readonly DecodeRow[]): Float32Array {
     const S = rows.length;
     if (S > this.maxRows) throw new RangeError(`decode step of ${S} rows > maxRows ${this.maxRows}`);
     const m = this.model;
