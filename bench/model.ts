@@ -19,6 +19,10 @@
  *   tcmalloc, settings per contracts §6) via bench/peers/torch_model.py for training and
  *   decode (`vs_torch`); llama.cpp via node-llama-cpp (bench/peers/llama-decode.mjs) for
  *   decode (`vs_peer`). `--quick`: T=2K and the reference decode only; `--decode-only`; `--no-llama`.
+ * - `--only decode`: the fused decode step against the per-kernel step (Decoder.stepKernels)
+ *   in one process, interleaved in rounds so that a busy machine slows both alike, for the
+ *   reference and the demo model at 2K context, one stream and a group of 8, on 1 and 2
+ *   threads (`--threads 1,2`, `--steps 64`): tok/s of both and their ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +37,7 @@ import { KvCache } from '../src/model/kvcache.ts';
 import { Decoder } from '../src/model/generate.ts';
 
 const REFERENCE = { hidden_size: 256, intermediate_size: 704, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 4096 };
+const DEMO = { hidden_size: 128, intermediate_size: 352, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, vocab_size: 2048 };
 const LARGE = { hidden_size: 1024, intermediate_size: 2816, num_hidden_layers: 8, num_attention_heads: 16, num_key_value_heads: 4, vocab_size: 32000 };
 
 function config(dims: Record<string, number>): ModelConfig {
@@ -121,6 +126,47 @@ function caseDecode(dims: Record<string, number>, ctx: number, group: number, st
   const weightBytes = w.numParams * 4;
   const kvBytes = ctx * d.kvDim * 2 * d.layers * 4;
   process.stdout.write(JSON.stringify({ ...out, weight_bytes: weightBytes, kv_bytes: kvBytes, threads: k.threads }) + '\n');
+}
+
+/** Fused vs per-kernel decode, interleaved in rounds in one process (see the module doc). */
+function compareDecode(label: string, dims: Record<string, number>, ctx: number, group: number, steps: number): void {
+  const w = weights(config(dims));
+  const model = new QwenModel(w, null, getKernels());
+  const d = w.dims;
+  const prompt = ids(ctx, d.vocab, 9);
+  const rounds = 4;
+  const per = Math.max(1, Math.floor(steps / rounds));
+  for (const n of [1, group]) {
+    const make = (fused: boolean) => {
+      const prefix = new KvCache(d.layers, d.kvDim, ctx + (n === 1 ? rounds * per + 8 : 0));
+      model.prefill(prompt, prefix);
+      const dec = new Decoder(model, n);
+      dec.fused = fused;
+      const rows = Array.from({ length: n }, () => ({ token: 0, prefix, suffix: n === 1 ? null : new KvCache(d.layers, d.kvDim, rounds * per + 8) }));
+      return { dec, rows, time: 0, i: 0 };
+    };
+    const paths = [make(true), make(false)];
+    const feed = ids(rounds * per + 8, d.vocab, 11);
+    const run = (p: (typeof paths)[number], k: number) => {
+      for (let s = 0; s < k; s++, p.i++) {
+        p.rows.forEach((r) => (r.token = feed[p.i]!));
+        p.dec.step(p.rows);
+      }
+    };
+    for (const p of paths) run(p, 4); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (const p of r % 2 === 0 ? paths : [...paths].reverse()) {
+        const t0 = performance.now();
+        run(p, per);
+        p.time += performance.now() - t0;
+      }
+    }
+    const tok = paths.map((p) => (n * rounds * per) / (p.time / 1000));
+    emit({
+      bench: 'decode-compare', shape: `ctx=${ctx},n=${n},${label}`, threads: getKernels().threads, fused_tokens_per_s: +tok[0]!.toFixed(0),
+      kernels_tokens_per_s: +tok[1]!.toFixed(0), speedup: +(tok[0]! / tok[1]!).toFixed(2), fused_active: paths[0]!.dec.usesFused,
+    });
+  }
 }
 
 function streamCopyGBs(): number {
@@ -224,6 +270,17 @@ function main(): void {
       return caseDecode(argv[2] === 'large' ? LARGE : REFERENCE, Number(argv[3]), Number(argv[4]), Number(argv[5]));
     }
     throw new Error(`unknown case ${argv[1]}`);
+  }
+  const only = argv.indexOf('--only');
+  if (only >= 0 && argv[only + 1] === 'decode') {
+    const opt = (name: string, def: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : def);
+    const steps = Number(opt('--steps', '64'));
+    for (const t of opt('--threads', '1,2').split(',').map(Number)) {
+      getKernels().setThreads(t);
+      compareDecode('reference', REFERENCE, 2048, 8, steps);
+      compareDecode('demo', DEMO, 2048, 8, steps);
+    }
+    return;
   }
   const quick = argv.includes('--quick');
   const k = getKernels();
