@@ -3,13 +3,15 @@
  * merge into its `policy` and `sampler` sections, and the factories that build them:
  *
  *   policy:  {kind: tinker, url, baseModel, loraRank, apiKeyEnv, backend, ...}
- *   sampler: {kind: policy | vllm | sglang, urls, baseModel, weightSync: lora | full | resolver, syncDir}
+ *   sampler: {kind: policy | vllm | sglang, urls, baseModel, weightSync: lora | full | resolver, syncDir,
+ *             apiKeyEnv, timeoutS, retries, backoffS}
  *
  * API keys are never part of a recipe: `apiKeyEnv` names the environment variable.
  */
 import { z } from 'zod';
 import { RemotePolicy } from './remote-policy.ts';
 import { RolloutClient } from './rollout/rollout-client.ts';
+import { UserError } from '../util/errors.ts';
 
 export const TinkerPolicySchema = z.strictObject({
   kind: z.literal('tinker').describe('tinker: a Tinker-API training service (hosted Tinker, SkyRL tx, longrl serve --tinker)'),
@@ -31,7 +33,11 @@ export const SamplerSchema = z.strictObject({
   urls: z.array(z.string().url()).default([]).describe('inference server base URLs (least-loaded routing, health checks)'),
   baseModel: z.string().optional().describe('the model name the servers serve (vLLM --served-model-name)'),
   weightSync: z.enum(['lora', 'full', 'resolver']).default('lora').describe('how new weights reach the servers: LoRA adapter load (vLLM, SGLang), full HF folder (SGLang update_weights_from_disk), vLLM filesystem resolver'),
-  syncDir: z.string().optional().describe('a folder the servers can read (shared filesystem); weight versions are written under it'),
+  syncDir: z.string().optional().describe('a folder the servers can read (shared filesystem); weight versions are written under it (default <run folder>/weights-sync; relative to the recipe file)'),
+  apiKeyEnv: z.string().optional().describe('environment variable that holds the servers\' bearer token (vllm serve --api-key); the key is never written anywhere'),
+  timeoutS: z.number().positive().optional().describe('per-request timeout in seconds (default 600)'),
+  retries: z.number().int().min(0).optional().describe('retries of a request on 429, 5xx, time-outs and dropped connections (default 5)'),
+  backoffS: z.number().positive().optional().describe('first retry delay in seconds, doubled per retry up to 30 s (default 0.5)'),
 });
 export type SamplerConfig = z.infer<typeof SamplerSchema>;
 
@@ -51,14 +57,25 @@ export function createRemotePolicy(cfg: TinkerPolicyConfig, log?: (line: string)
   });
 }
 
-/** The rollout client of a `sampler` block (null for `kind: policy`). */
-export function createRolloutClient(cfg: SamplerConfig, fallbackModel: string, syncDir: string): RolloutClient | null {
+/** The rollout client of a `sampler` block (null for `kind: policy`); the API key comes from `apiKeyEnv` only. */
+export function createRolloutClient(cfg: SamplerConfig, fallbackModel: string, syncDir: string, extra: { prefix?: string; log?: (line: string) => void } = {}): RolloutClient | null {
   if (cfg.kind === 'policy') return null;
+  let apiKey: string | undefined;
+  if (cfg.apiKeyEnv !== undefined) {
+    apiKey = process.env[cfg.apiKeyEnv];
+    if (!apiKey) throw new UserError(`sampler.apiKeyEnv names ${cfg.apiKeyEnv}, but that environment variable is empty: export it before the run (the key is never read from the recipe)`);
+  }
   return new RolloutClient({
     engine: cfg.kind,
     urls: cfg.urls,
     baseModel: cfg.baseModel ?? fallbackModel,
     weightSync: cfg.weightSync,
     syncDir: cfg.syncDir ?? syncDir,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(cfg.timeoutS !== undefined ? { timeoutMs: cfg.timeoutS * 1000 } : {}),
+    ...(cfg.retries !== undefined ? { retries: cfg.retries } : {}),
+    ...(cfg.backoffS !== undefined ? { backoffBaseMs: cfg.backoffS * 1000 } : {}),
+    ...(extra.prefix !== undefined ? { prefix: extra.prefix } : {}),
+    ...(extra.log ? { log: extra.log } : {}),
   });
 }

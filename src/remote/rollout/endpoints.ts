@@ -12,7 +12,7 @@ export interface Endpoint {
   inFlight: number;
   healthy: boolean;
   served: number;
-  /** Weight version the endpoint holds (0 = base weights); only current ones serve. */
+  /** Weight version the endpoint holds (0 = base weights until a sync, -1 = a failed load); only current ones serve. */
   weightVersion: number;
 }
 

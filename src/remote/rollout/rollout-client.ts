@@ -14,11 +14,16 @@
  * - SGLang `lora`: `POST /load_lora_adapter`, requests carry `lora_path: <name>`; old unloaded.
  * vLLM full-weight updates need NCCL from a torch process and are not offered here.
  *
+ * Versions are numbers the caller may choose (the trainer uses its optimizer-step count, so
+ * `longrl-v12` is "the weights after 12 optimizer steps"); each must be newer than the last.
+ * Once the servers have switched, the previous version's folder is deleted (a 14B adapter or
+ * model per step would fill the shared disk); `keepOldVersions` keeps them.
+ *
  * Every rollout records the weight version it was sampled with and the endpoint; the
  * sampler log-probs travel with it (off-policy correction and the logged
  * trainer-vs-sampler gap live in src/rl/).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SampleParams, SampledSequence } from '../../policy/types.ts';
 import { Rng } from '../../util/rng.ts';
@@ -41,6 +46,8 @@ export interface RolloutClientOptions extends HttpRetryOptions {
   prefix?: string;
   /** Endpoint switches per request on failure (default 3). */
   attempts?: number;
+  /** Keep the folders of superseded weight versions (default: delete them once unused). */
+  keepOldVersions?: boolean;
   log?: (line: string) => void;
 }
 
@@ -52,7 +59,7 @@ export interface RolloutSequence extends SampledSequence {
 
 export interface WeightSyncEvent {
   endpoint: string;
-  action: 'load_lora_adapter' | 'unload_lora_adapter' | 'update_weights_from_disk' | 'write';
+  action: 'load_lora_adapter' | 'unload_lora_adapter' | 'update_weights_from_disk' | 'write' | 'delete';
   name: string;
   version: number;
 }
@@ -62,9 +69,20 @@ export class RolloutClient {
   readonly counters: Record<string, number> = {};
   readonly events: WeightSyncEvent[] = [];
   version = 0;
-  /** The name requests use: base model, or the current adapter. */
+  /** The name requests use: base model (null), or the current weight version's name. */
   private current: string | null = null;
   private currentDir: string | null = null;
+
+  /** Adapter name and folder of weight version `v`: `<prefix>-v<v>` under the sync folder. */
+  versionName(v: number): { name: string; dir: string } {
+    const name = `${this.opts.prefix ?? 'longrl'}-v${v}`;
+    return { name, dir: resolve(join(this.opts.syncDir, name)) };
+  }
+
+  /** The current weight version's name and folder (null before the first sync). */
+  get synced(): { name: string; dir: string; version: number } | null {
+    return this.current && this.currentDir ? { name: this.current, dir: this.currentDir, version: this.version } : null;
+  }
   private readonly inFlight = new Map<string, number>();
   private readonly drained = new Map<string, (() => void)[]>();
 
@@ -88,10 +106,12 @@ export class RolloutClient {
    * Publishes a new weight version: `write(dir)` writes it (PEFT adapter for lora/resolver,
    * HF folder for full), then every server loads it; returns the new version.
    */
-  async syncWeights(write: (dir: string) => Promise<void> | void): Promise<number> {
-    const v = this.version + 1;
-    const name = `${this.opts.prefix ?? 'longrl'}-v${v}`;
-    const dir = resolve(join(this.opts.syncDir, name));
+  async syncWeights(write: (dir: string) => Promise<void> | void, version = this.version + 1): Promise<number> {
+    const v = version;
+    if (!Number.isInteger(v) || v < 0 || (this.current !== null && v <= this.version)) {
+      throw new Error(`weight sync: version ${v} is not newer than the current version ${this.version}`);
+    }
+    const { name, dir } = this.versionName(v);
     mkdirSync(dir, { recursive: true });
     await write(dir);
     this.events.push({ endpoint: '', action: 'write', name, version: v });
@@ -103,31 +123,50 @@ export class RolloutClient {
       } catch (err) {
         // A server that could not take the new weights stops serving until it can (resync).
         e.healthy = false;
+        e.weightVersion = -1;
         this.bump('rollout/sync_failed');
         this.opts.log?.(`rollout: ${e.url} could not load ${name}: ${(err as Error).message}`);
       }
     }
     if (loaded === 0) throw new UserError(`weight sync: no inference server could load ${dir} (see the log); check that the servers can read sampler.syncDir`);
-    const { engine, weightSync } = this.opts;
+    const old = this.synced;
     this.currentDir = dir;
-    const old = this.current;
     this.current = name;
     this.version = v;
     this.bump('rollout/weight_syncs');
-    if (old && weightSync === 'lora') {
-      await this.waitDrained(old);
-      for (const e of this.pool.endpoints) {
+    if (old) {
+      await this.waitDrained(old.name);
+      await this.retire(old.name, old.dir, old.version);
+    }
+    return v;
+  }
+
+  /**
+   * Retires a superseded weight version: unloads adapter `name` from every server (LoRA
+   * modes; a server that does not hold it is fine) and deletes its folder `dir` (unless
+   * `keepOldVersions`). Also used after a resume for the version a killed run left loaded.
+   */
+  async retire(name: string, dir: string | null, version = -1, opts: { quiet?: boolean } = {}): Promise<void> {
+    const { engine, weightSync } = this.opts;
+    if (weightSync === 'lora') {
+      // Servers that are down are skipped (retrying them would stall every sync); one that
+      // comes back keeps the old adapter loaded, which costs memory, not correctness.
+      for (const e of this.pool.endpoints.filter((x) => x.healthy)) {
         const route = engine === 'vllm' ? '/v1/unload_lora_adapter' : '/unload_lora_adapter';
         try {
-          await this.post(`${e.url}${route}`, { lora_name: old });
-          this.events.push({ endpoint: e.url, action: 'unload_lora_adapter', name: old, version: v - 1 });
+          await this.post(`${e.url}${route}`, { lora_name: name });
+          this.events.push({ endpoint: e.url, action: 'unload_lora_adapter', name, version });
         } catch (err) {
+          if (opts.quiet) continue;
           this.bump('rollout/unload_failed');
-          this.opts.log?.(`rollout: could not unload ${old} from ${e.url}: ${(err as Error).message}`);
+          this.opts.log?.(`rollout: could not unload ${name} from ${e.url}: ${(err as Error).message}`);
         }
       }
     }
-    return v;
+    if (dir && !this.opts.keepOldVersions && dir !== this.currentDir) {
+      rmSync(dir, { recursive: true, force: true });
+      this.events.push({ endpoint: '', action: 'delete', name, version });
+    }
   }
 
   /** Loads weight version `v` (folder `dir`, adapter `name`) on one endpoint. */
