@@ -264,6 +264,22 @@ export const RecipeSchema = z.strictObject({
   eval: EvalSchema.default({ itemsPerLength: 50, temperature: 0, topP: 1, batchPrompts: 32, models: ['base', 'sft', 'sft-continued', 'rl-stages', 'rl-final'], perTask: true }).describe('evaluation on held-out records'),
   checkpoint: CheckpointSchema.default({ every: 10, keep: 2 }).describe('checkpoints for --resume'),
 }).superRefine((r, ctx) => {
+  if (r.sampler.kind !== 'policy') {
+    // Rollout servers get the policy's weights as files (src/train/remote-sampler.ts).
+    if (r.sampler.urls.length === 0) ctx.addIssue({ code: 'custom', path: ['sampler', 'urls'], message: `give at least one server URL with sampler.kind ${r.sampler.kind}` });
+    if (r.policy.kind === 'tinker') {
+      ctx.addIssue({ code: 'custom', path: ['sampler', 'kind'], message: `sampler.kind ${r.sampler.kind} with policy.kind tinker is not possible: the Tinker API cannot send the trained weights back to be written for the servers (its sampler checkpoints stay on the service); use sampler.kind policy (the service samples on its own engines) or policy.kind local` });
+    }
+    if (r.sampler.kind === 'vllm' && r.sampler.weightSync === 'full') {
+      ctx.addIssue({ code: 'custom', path: ['sampler', 'weightSync'], message: 'full-weight updates of vLLM need NCCL from a torch process; use lora (or resolver) with vLLM, or SGLang for full weights' });
+    }
+    if (r.sampler.kind === 'sglang' && r.sampler.weightSync === 'resolver') {
+      ctx.addIssue({ code: 'custom', path: ['sampler', 'weightSync'], message: 'resolver is a vLLM plugin; use lora or full with SGLang' });
+    }
+    if (r.policy.kind === 'local' && r.sampler.weightSync !== 'full' && r.policy.lora === null) {
+      ctx.addIssue({ code: 'custom', path: ['sampler', 'weightSync'], message: `is ${r.sampler.weightSync}, but policy.lora is null (all weights train): set policy.lora, or use sampler.kind sglang with weightSync full` });
+    }
+  }
   // The Tinker API computes training log-probs at temperature 1 and returns no entropy
   // (docs/scaling-out.md §6): a remote policy cannot train what these settings ask for.
   if (r.policy.kind !== 'tinker') return;
@@ -371,12 +387,13 @@ export function recipeToYaml(r: Recipe): string {
 }
 
 /**
- * The recipe with its relative paths (model.path, data.files.*) made absolute against
+ * The recipe with its relative paths (model.path, data.files.*, sampler.syncDir) made absolute against
  * `baseDir` (the recipe's folder), so the run folder's config.yaml resumes from anywhere.
  */
 export function absolutizePaths(r: Recipe, baseDir: string): Recipe {
   const out: Recipe = structuredClone(r);
   if (out.model.path !== undefined) out.model.path = resolvePath(baseDir, out.model.path);
+  if (out.sampler.syncDir !== undefined) out.sampler.syncDir = resolvePath(baseDir, out.sampler.syncDir);
   const f = out.data.files;
   if (f) {
     for (const k of ['sft', 'rl', 'test', 'pretrain'] as const) {

@@ -27,6 +27,11 @@
  * the service), closed when the run ends; their `remote/*` retry counters join every
  * metrics line. Remote runs are not bit-reproducible: a resume compares with tolerances,
  * `remote/*` aside (contracts §4).
+ *
+ * Rollouts on inference servers (`sampler.kind: vllm | sglang`, local policies only):
+ * src/train/remote-sampler.ts samples through a RolloutClient and syncs the weights when
+ * they changed; its `rollout/*` counters join every metrics line, and the checkpoint holds
+ * its sync state (a resumed run re-syncs before its first rollout).
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -58,6 +63,8 @@ import { flopModel, type FlopModel } from './flops.ts';
 import { pretrainDatums, repeatedFactsDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
+import { createRemoteSampler } from './remote-sampler-factory.ts';
+import type { RemoteSampler, RolloutSyncState } from './remote-sampler.ts';
 import type { RemotePolicy } from '../remote/remote-policy.ts';
 import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
 import type { Datum } from '../policy/types.ts';
@@ -88,6 +95,8 @@ export interface RunState {
   sftContSeconds: number;
   /** Bytes of the judge cache at the checkpoint (its position; later entries are harmless cache hits). */
   judgeCacheBytes: number;
+  /** Weight sync to inference servers (sampler.kind vllm / sglang); absent in older checkpoints. */
+  rollout?: RolloutSyncState | null;
 }
 
 export interface RunOptions {
@@ -114,7 +123,7 @@ export interface RunResult {
 function freshState(): RunState {
   return {
     version: 1, phase: 'pretrain', phaseStep: 0, globalStep: 0, rlStep: 0, curriculum: null, results: [], evaluated: [],
-    rlFlops: 0, stageFlops: 0, sftContFlops: 0, rlSeconds: 0, sftContSeconds: 0, judgeCacheBytes: 0,
+    rlFlops: 0, stageFlops: 0, sftContFlops: 0, rlSeconds: 0, sftContSeconds: 0, judgeCacheBytes: 0, rollout: null,
   };
 }
 
@@ -159,6 +168,8 @@ export class RecipeRun {
   private policy!: Policy;
   /** The policy again when it is remote (retry counters in the metrics, closed at the end). */
   private remote: RemotePolicy | null = null;
+  /** Rollouts on inference servers (sampler.kind vllm / sglang), else null. */
+  private sampler: RemoteSampler | null = null;
   private tok!: TextTokenizer;
   private data!: RunData;
   private fm!: FlopModel;
@@ -212,9 +223,6 @@ export class RecipeRun {
 
   private async setup(): Promise<void> {
     const r = this.recipe;
-    if (r.sampler.kind !== 'policy') {
-      throw new UserError(`sampler.kind ${r.sampler.kind}: rollouts on inference servers are not wired into longrl train yet (src/remote/rollout has the client); use sampler.kind policy`);
-    }
     mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.resume) {
       const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
@@ -247,6 +255,7 @@ export class RecipeRun {
       if (this.opts.resume) this.log(`no checkpoint in ${this.runDir} yet: starting it over`);
     }
     this.truncateSamples();
+    this.sampler = createRemoteSampler(r, this.policy, { runDir: this.runDir, modelDir, restored: this.state.rollout ?? null, log: (l) => this.say(l) });
     const j = r.reward.judge;
     if (j) {
       const apiKey = j.apiKeyEnv !== undefined ? process.env[j.apiKeyEnv] : undefined;
@@ -278,6 +287,7 @@ export class RecipeRun {
   private async checkpoint(): Promise<void> {
     this.metrics.flush();
     if (this.curriculum) this.state.curriculum = this.curriculum.state();
+    if (this.sampler) this.state.rollout = this.sampler.state();
     const cache = join(this.runDir, 'judge-cache.jsonl');
     this.state.judgeCacheBytes = existsSync(cache) ? statSync(cache).size : 0;
     const seq = Number(this.store.latest()?.step ?? 0) + 1;
@@ -303,8 +313,8 @@ export class RecipeRun {
    * are not part of the resume comparison (remote runs compare with tolerances anyway).
    */
   private remoteCounters(): Record<string, number> {
-    if (!this.remote) return {};
-    const out: Record<string, number> = {};
+    const out: Record<string, number> = this.sampler?.counters() ?? {};
+    if (!this.remote) return out;
     for (const [k, v] of Object.entries(this.remote.counters)) out[k.startsWith('remote/') ? k : `remote/${k}`] = v;
     return out;
   }
@@ -497,7 +507,7 @@ export class RecipeRun {
     const ctx: RlContext = {
       policy: this.policy, rl, curriculum: cur, items, judge: this.judge, compat: this.recipe.reward.compat,
       decode: (ids) => this.tok.decode(ids), stopTokenIds: this.stopIds, seed: this.recipe.seed, fm: this.fm,
-      entropyAvailable: this.remote === null,
+      entropyAvailable: this.remote === null, sampler: this.sampler,
     };
     const K = rl.stages.length;
     const samplesPath = join(this.runDir, 'samples.jsonl');

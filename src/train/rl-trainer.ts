@@ -13,10 +13,16 @@
  * first update (verl `old_log_prob`), since the sampler's numbers can differ from the
  * trainer's (rl-algorithms.md §11.4).
  *
+ * Rollouts on inference servers (`sampler: {kind: vllm | sglang}`): `ctx.sampler` samples
+ * instead of the policy (src/train/remote-sampler.ts syncs the weights first when they
+ * changed); each sequence carries its weight version, logged as `rollout/weight_version`
+ * (and `weight_version` in samples.jsonl), beside the sync time `timing_s/weight_sync`
+ * (part of `timing_s/gen`) and the same `rollout/logprob_gap` as the local sampler's.
+ *
  * Everything random derives from (run seed, RL step, generation batch), and the
  * curriculum's state is saved in checkpoints, so a resumed step is bit-identical.
  */
-import type { Datum, Policy, SampledSequence } from '../policy/types.ts';
+import type { Datum, Policy, SampleParams, SampledSequence } from '../policy/types.ts';
 import type { DocQARecord } from '../data/record.ts';
 import { goldAnswers } from '../data/record.ts';
 import { renderPrompt } from '../data/prompt.ts';
@@ -54,6 +60,15 @@ export interface RlContext {
    * (the Tinker API returns none): `actor/entropy` is then not logged.
    */
   entropyAvailable?: boolean;
+  /** Samples instead of `policy.sample` when set (inference servers); null/absent = the policy. */
+  sampler?: RolloutSampler | null;
+}
+
+/** Who samples the rollouts when it is not the policy: sequences may carry their weight version. */
+export interface RolloutSampler {
+  sample(prompts: readonly (readonly number[])[], params: SampleParams): Promise<(SampledSequence & { weightVersion?: number })[][]>;
+  /** Metrics of the step so far (e.g. weight-sync time), reset on read. */
+  takeMetrics?(): Record<string, number>;
 }
 
 /** One prompt's G samples, scored. */
@@ -72,7 +87,7 @@ export interface RlStepOutput {
   metrics: Record<string, number>;
   /** Counted model FLOPs of the step (sampling + old log-probs + updates). */
   flops: number;
-  samples: { id: string; response: string; reward: number; acc: boolean }[];
+  samples: { id: string; response: string; reward: number; acc: boolean; weight_version?: number }[];
 }
 
 /** The sampling seed of generation batch `k` of RL step `step`. */
@@ -99,7 +114,8 @@ export async function rolloutGroups(ctx: RlContext, ids: readonly string[], maxT
   });
   const G = ctx.rl.groupSize;
   const t0 = performance.now();
-  const sampled = await ctx.policy.sample(items.map((it) => it.prompt), {
+  const sampler = ctx.sampler ?? ctx.policy;
+  const sampled: (SampledSequence & { weightVersion?: number })[][] = await sampler.sample(items.map((it) => it.prompt), {
     n: G, temperature: ctx.rl.temperature, topP: ctx.rl.topP, topK: ctx.rl.topK, maxTokens, stopTokenIds: ctx.stopTokenIds, seed,
   });
   const t1 = performance.now();
@@ -144,6 +160,10 @@ export function groupDatums(groups: readonly ScoredGroup[], advantages_B: ArrayL
     }
   }
   return datums;
+}
+
+function versionOf(s: SampledSequence | undefined): number | undefined {
+  return (s as { weightVersion?: number } | undefined)?.weightVersion;
 }
 
 function meanInto(acc: Map<string, { sum: number; n: number }>, m: Record<string, number>): void {
@@ -216,6 +236,8 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   metrics['prompt_length/mean'] = generated.reduce((a, g) => a + g.item.prompt.length, 0) / Math.max(1, generated.length);
   metrics['curriculum/phase'] = ctx.curriculum.stage + 1;
   metrics['train/num_groups_trained'] = trained.length;
+  const versions = generated.flatMap((g) => g.samples.map((x) => (x as { weightVersion?: number }).weightVersion)).filter((v): v is number => v !== undefined);
+  if (versions.length > 0) metrics['rollout/weight_version'] = Math.min(...versions);
 
   // Advantages over the trained groups (shaped rewards, trap 12).
   const rewards_B = trained.flatMap((g) => g.rewards_G);
@@ -270,6 +292,7 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   metrics['timing_s/reward'] = rewardS;
   metrics['timing_s/old_log_prob'] = oldS;
   metrics['timing_s/update_actor'] = updateS;
+  Object.assign(metrics, ctx.sampler?.takeMetrics?.() ?? {});
   metrics['timing_s/step'] = (performance.now() - tStep) / 1000;
   // Tokens processed per second: sampled (prompt once per group + responses) and trained.
   const sampledTokens = generated.reduce((a, g) => a + g.item.prompt.length + g.samples.reduce((b, s) => b + s.tokens.length, 0), 0);
@@ -277,6 +300,7 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
 
   const samples = generated.slice(0, rl.samplesToKeep).map((g) => ({
     id: g.id, response: ctx.decode(g.samples[0]?.tokens ?? []), reward: g.rewards_G[0] ?? 0, acc: (g.acc_G[0] ?? 0) === 1,
+    ...(versionOf(g.samples[0]) !== undefined ? { weight_version: versionOf(g.samples[0]) } : {}),
   }));
   return { metrics, flops, samples };
 }

@@ -5,14 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRecipe, parseRecipeYaml, recipeToYaml } from '../../src/train/config.ts';
-import { UserError } from '../../src/util/errors.ts';
 import { errorOf } from '../helpers/errors.ts';
-import { RecipeRun } from '../../src/train/recipe.ts';
 
 const recipesDir = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
@@ -89,14 +86,11 @@ test('a tinker policy refuses a training temperature other than 1 and an entropy
   assert.equal(parseRecipeYaml(MINIMAL.replace('temperature: 1.0', 'temperature: 0.7'), 'x.yaml', ['rl.entropyCoef=0.001']).rl.entropyCoef, 0.001);
 });
 
-test('longrl train refuses an inference-server sampler before touching the run folder (not wired yet)', async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'longrl-sampler-'));
-  try {
-    const r = parseRecipeYaml(`${MINIMAL}sampler: {kind: vllm, urls: ['http://127.0.0.1:9']}\n`, 'x.yaml');
-    const run = new RecipeRun(r, { runDir: join(tmp, 'run'), log: () => {} });
-    await assert.rejects(run.run(), (e: Error) => e instanceof UserError && /sampler\.kind vllm: .*not wired into longrl train/.test(e.message));
-    assert.ok(!existsSync(join(tmp, 'run')));
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+test('an inference-server sampler needs a local policy that can write its weights, and server URLs', () => {
+  const vllm = `${MINIMAL}sampler: {kind: vllm, urls: ['http://127.0.0.1:9']}\n`;
+  assert.match(errorOf(() => parseRecipeYaml(vllm, 'x.yaml')), /field "sampler\.weightSync": is lora, but policy\.lora is null/);
+  assert.equal(parseRecipeYaml(vllm, 'x.yaml', ['policy.lora={rank: 2, alpha: 4}']).sampler.kind, 'vllm');
+  const tinker = ['model={path: /m}', "policy={kind: tinker, url: 'http://127.0.0.1:9', baseModel: m}"];
+  assert.match(errorOf(() => parseRecipeYaml(vllm, 'x.yaml', tinker)), /field "sampler\.kind": sampler\.kind vllm with policy\.kind tinker is not possible: the Tinker API cannot send the trained weights back/);
+  assert.match(errorOf(() => parseRecipeYaml(`${MINIMAL}sampler: {kind: sglang, weightSync: full}\n`, 'x.yaml')), /field "sampler\.urls": give at least one server URL/);
 });
