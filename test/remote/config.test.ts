@@ -25,6 +25,17 @@ test('cluster recipe blocks parse; unknown keys are refused', () => {
   assert.throws(() => TinkerPolicySchema.parse({ ...p, apiKey: 'tml-secret' }));
 });
 
+test('the cluster recipe\'s commented vLLM fleet block is a valid sampler block', () => {
+  const text = readFileSync(recipe, 'utf8');
+  const block = /# --- vllm fleet.*\n([\s\S]*?)\n\s*# --- end ---/.exec(text)?.[1];
+  assert.ok(block, 'the recipe shows the vllm sampler block');
+  const s = SamplerSchema.parse(parse(block.split('\n').map((l) => l.replace(/^\s*# /, '')).join('\n')));
+  assert.equal(s.kind, 'vllm');
+  assert.deepEqual(s.urls, ['http://gpu1:8100', 'http://gpu2:8100']);
+  assert.equal(s.weightSync, 'lora');
+  assert.equal(s.apiKeyEnv, 'VLLM_API_KEY');
+});
+
 test('API key from the environment only: sent, never written or logged', async () => {
   const dir = makeModelFolder();
   const secret = 'tml-very-secret-key';
