@@ -7,6 +7,8 @@
  * own generated suffix, and the two partial attentions are merged with their saved
  * log-sum-exps (as flash-decoding merges splits):
  *   out = (e^{l1−m}·o1 + e^{l2−m}·o2) / (e^{l1−m} + e^{l2−m}),  m = max(l1, l2).
+ * On the native backend the whole step is one call (engine `decodeStep`, native/decode.inc)
+ * doing the same with the same sharing (see `Decoder`).
  *
  * Randomness: sample j of prompt i draws from its own stream Rng.derive(seed, "sample/i/j"),
  * so results do not depend on batching or on the other samples.
