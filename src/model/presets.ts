@@ -24,6 +24,14 @@ export interface ModelPreset {
   ropeTheta: number;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
+  /**
+   * Std of the normal init of every Linear and Embedding weight (HF `initializer_range`,
+   * 0.02 when unset). 0.02 suits d >= 768; at d = 128 it shrinks every projection by
+   * 0.02·√128 ≈ 0.23 and the attention logits start near zero, and the two-layer
+   * induction circuit that key matching needs took > 3,000 steps to begin forming where
+   * 1/√d (0.088) formed it in ~200 (docs/demo-study.md §7).
+   */
+  initializerRange?: number;
 }
 
 export const PRESETS: Readonly<Record<string, ModelPreset>> = {
@@ -36,6 +44,7 @@ export const PRESETS: Readonly<Record<string, ModelPreset>> = {
     name: 'demo', description: 'demo model, ~1M parameters', modelType: 'qwen2',
     hiddenSize: 128, intermediateSize: 352, numLayers: 4, numHeads: 4, numKvHeads: 2, headDim: 32,
     vocabSize: 2048, ropeTheta: 10000, maxPositionEmbeddings: 32768, tieWordEmbeddings: true,
+    initializerRange: 0.088,
   },
   bench: {
     name: 'bench', description: 'benchmark reference config (issue 3), ~4M parameters', modelType: 'qwen2',
@@ -62,7 +71,7 @@ export function presetConfig(p: ModelPreset, ids: { bosTokenId: number | null; e
     architectures: [isQwen3 ? 'Qwen3ForCausalLM' : 'Qwen2ForCausalLM'],
     attention_dropout: 0.0,
     hidden_act: 'silu',
-    initializer_range: 0.02,
+    initializer_range: p.initializerRange ?? 0.02,
     model_type: p.modelType,
     sliding_window: null,
     use_cache: true,

@@ -48,6 +48,7 @@ export const ModelSchema = z
             numKvHeads: posInt().optional().describe('key/value heads (GQA)'),
             headDim: posInt().optional().describe('per-head width'),
             vocabSize: posInt().optional().describe('embedding rows; the tokenizer is trained to at most this size'),
+            initializerRange: z.number().positive().optional().describe('std of the normal init of every weight matrix (HF initializer_range)'),
           })
           .optional()
           .describe('override fields of the preset (a larger or smaller model of the same family)'),
@@ -141,9 +142,25 @@ export const PretrainSchema = z.strictObject({
       chainProb: z.number().min(0).max(1).default(0.3).describe('repeated: chance a value is another fact\'s key (2-hop links)'),
       factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
       orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
+      copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
     })
-    .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0 })
+    .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0 })
     .describe('which plain documents the phase trains on'),
+  lengths: z
+    .array(z.strictObject({
+      fromStep: int().min(0).describe('first step of this stage'),
+      tokens: posInt().describe('tokens per document from that step'),
+      facts: posInt().describe('distinct facts per document from that step'),
+    }))
+    .optional()
+    .describe('repeated documents: a length curriculum (short documents first: the induction circuit forms on short ones and then extends; demo-study §7); a step trains batchSize × documents.tokens / tokens documents, so tokens per step stay constant'),
+}).superRefine((p, ctx) => {
+  if (!p.lengths) return;
+  if (p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths needs documents.kind repeated' });
+  if (p.lengths.length === 0 || p.lengths[0]!.fromStep !== 0) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths must start with fromStep 0' });
+  p.lengths.forEach((l, i) => {
+    if (i > 0 && l.fromStep <= p.lengths![i - 1]!.fromStep) ctx.addIssue({ code: 'custom', path: ['lengths', i, 'fromStep'], message: 'fromStep must increase' });
+  });
 });
 
 export const SftSchema = z.strictObject({
@@ -157,6 +174,13 @@ export const SftSchema = z.strictObject({
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   gradClip: z.number().min(0).default(1).describe('global gradient-norm clip; 0 = off'),
   evalEvery: int().min(0).default(50).describe('held-out loss every N steps (0 = only at the end)'),
+  replay: z
+    .strictObject({
+      documents: posInt().describe('pretraining documents (pretrain.documents, at their final length) added to every SFT step'),
+    })
+    .nullable()
+    .default(null)
+    .describe('replay plain documents during SFT: the held-out entities appear only there, and without them SFT drives their output logits down until the model never answers with one (demo-study §7); null = off'),
   continuedLr: z.enum(['peak', 'final']).default('peak').describe('learning rate of the sft-continued baseline, constant: the SFT peak lr (default: a decayed rate would starve the baseline) or the rate the SFT schedule ended at'),
 });
 

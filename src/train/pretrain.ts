@@ -42,7 +42,15 @@ export interface RepeatedDocOptions {
   factProb: number;
   /** Chance that a document is an ordered passage: filler, the facts, filler, the same facts, filler. */
   orderedProb: number;
+  /**
+   * Chance that a document is a fact table stated twice in the same order with no filler
+   * (a few linking words between): every token of the restatement after its first key is
+   * predictable by copying, the densest signal for the induction circuit (demo-study §7).
+   */
+  copyProb?: number;
 }
+
+const LINK_WORDS = ['so', 'then', 'again', 'also'] as const;
 
 /** The text of repeated-facts document `index` (pure in seed and index). */
 export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOptions, pool: EntityPool): string {
@@ -51,6 +59,10 @@ export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOpt
   const values = keys.map((_, i) => (i > 0 && rng.float() < o.chainProb ? (keys[rng.int(i)] as string) : rng.pick(pool.values)));
   const facts = keys.map((k, i) => kvFact(k, values[i] as string, 'compact'));
   const filler = () => `${fillerSentence(rng).join(' ')}.`;
+  if ((o.copyProb ?? 0) > 0 && rng.float() < (o.copyProb as number)) {
+    const link = Array.from({ length: rng.int(3) }, () => rng.pick(LINK_WORDS));
+    return [...facts, ...link, ...facts, ...facts].join(' ');
+  }
   if (rng.float() < o.orderedProb) {
     const gap = () => Array.from({ length: 1 + rng.int(4) }, filler);
     return [...gap(), ...facts, ...gap(), ...facts, ...gap()].join(' ');

@@ -223,6 +223,7 @@ export class RecipeRun {
 
   private async setup(): Promise<void> {
     const r = this.recipe;
+    if (r.sft?.replay && r.pretrain?.documents.kind !== 'repeated') throw new UserError('sft.replay needs a pretrain section with documents.kind repeated (the documents it replays)');
     mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.resume) {
       const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
@@ -401,18 +402,32 @@ export class RecipeRun {
     const p = this.recipe.pretrain;
     if (!p) return;
     const docs = p.documents;
-    const datums = docs.kind === 'repeated'
-      ? repeatedFactsDatums(this.tok, this.recipe.data.synth?.seed ?? this.recipe.seed, docs.count, docs, this.endOfText)
-      : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
-    const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), p.batchSize);
-    const s: SupervisedSettings = {
-      batchSize: p.batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: 'pretrain',
-      schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
+    const seed = this.recipe.data.synth?.seed ?? this.recipe.seed;
+    // One document set per length stage (stage k's documents from seed derive k), made
+    // when the stage is reached, so a resumed run rebuilds exactly the same batches.
+    const stages = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
+    let built: { stage: number; datums: Datum[]; buckets: number[][]; s: SupervisedSettings } | null = null;
+    const forStep = (step: number) => {
+      let k = 0;
+      while (k + 1 < stages.length && step >= stages[k + 1]!.fromStep) k++;
+      if (built?.stage === k) return built;
+      const st = stages[k]!;
+      const datums = docs.kind === 'repeated'
+        ? repeatedFactsDatums(this.tok, k === 0 ? seed : seed + 7919 * k, docs.count, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText)
+        : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+      const batchSize = docs.kind === 'repeated' && p.lengths ? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens)) : p.batchSize;
+      const s: SupervisedSettings = {
+        batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`,
+        schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
+      };
+      built = { stage: k, datums, buckets: lengthBuckets(datums.map((d) => d.inputTokens_T.length), batchSize), s };
+      return built;
     };
     const bar = this.bar('pretrain', p.steps, 'step');
     bar.set(this.state.phaseStep);
     while (this.state.phaseStep < p.steps) {
       const t = performance.now();
+      const { datums, buckets, s } = forStep(this.state.phaseStep);
       const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
       this.state.phaseStep++;
       const dt = (performance.now() - t) / 1000;
@@ -435,7 +450,7 @@ export class RecipeRun {
     bar.set(this.state.phaseStep);
     while (this.state.phaseStep < total) {
       const t = performance.now();
-      const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
+      const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm, this.replayAt(this.state.phaseStep));
       this.state.phaseStep++;
       const evalNow = held.length > 0 && ((cfg.evalEvery > 0 && this.state.phaseStep % cfg.evalEvery === 0) || this.state.phaseStep === total);
       if (evalNow) m['eval/heldout_loss'] = await heldOutLoss(this.policy, held);
@@ -447,6 +462,18 @@ export class RecipeRun {
     bar.finish();
     // The SFT checkpoint the sft-continued baseline starts from (weights + optimizer).
     await writeDirAtomic(join(this.runDir, 'models', 'sft'), (tmp) => this.policy.save(tmp));
+  }
+
+  private replayPool: Datum[] | null = null;
+
+  /** The replayed plain documents of SFT step `step` (sft.replay; cycling over a fixed pool). */
+  private replayAt(step: number): Datum[] {
+    const n = this.recipe.sft?.replay?.documents ?? 0;
+    const docs = this.recipe.pretrain?.documents;
+    if (n === 0) return [];
+    if (!docs || docs.kind !== 'repeated') throw new UserError('sft.replay needs a pretrain section with documents.kind repeated (the documents it replays)');
+    this.replayPool ??= repeatedFactsDatums(this.tok, (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729, docs.count, docs, this.endOfText);
+    return Array.from({ length: n }, (_, i) => this.replayPool![(step * n + i) % this.replayPool!.length]!);
   }
 
   /** SFT continued from the SFT checkpoint until it has used the RL stages' model FLOPs. */
@@ -467,7 +494,7 @@ export class RecipeRun {
     const bar = this.bar('sft-continued (FLOPs %)', 100, '%');
     while (this.state.sftContFlops < budget) {
       const t = performance.now();
-      const m = await supervisedStep(this.policy, datums, buckets, offset + this.state.phaseStep, cont, this.fm);
+      const m = await supervisedStep(this.policy, datums, buckets, offset + this.state.phaseStep, cont, this.fm, this.replayAt(offset + this.state.phaseStep));
       this.state.phaseStep++;
       this.state.sftContFlops += m['perf/flops'] as number;
       const dt = (performance.now() - t) / 1000;

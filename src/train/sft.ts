@@ -91,8 +91,9 @@ export function datumsTrainFlops(m: FlopModel, datums: readonly Datum[]): number
  */
 export async function supervisedStep(
   policy: Policy, datums: readonly Datum[], buckets: readonly number[][], step: number, s: SupervisedSettings, fm: FlopModel,
+  extra: readonly Datum[] = [],
 ): Promise<Record<string, number>> {
-  const batch = batchAt(buckets, step, s.seed, s.label).map((i) => datums[i] as Datum);
+  const batch = [...batchAt(buckets, step, s.seed, s.label).map((i) => datums[i] as Datum), ...extra];
   const out = await policy.forwardBackward(batch, crossEntropyLoss({ normalize: 'tokens' }));
   const lr = learningRateAt(s.schedule, step);
   const opt = await policy.optimStep(adamFor(lr, s));

@@ -31,3 +31,45 @@ test('longrl pretrain writes only pretrain metrics and an HF base model folder',
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('longrl pretrain: a length curriculum keeps tokens per step and switches documents at fromStep; copy documents run', { timeout: 300_000 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'longrl-pretrain-'));
+  try {
+    const out = join(tmp, 'run');
+    const res = spawnSync(process.execPath, [
+      join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
+      '--set', 'pretrain.steps=4',
+      '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6, copyProb: 0.5}',
+      '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
+    ], { cwd: root, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr + res.stdout);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    // batchSize 4 at 64 tokens = 16 documents of 16 tokens in the first stage.
+    assert.deepEqual(lines.map((l) => l['train/sequences']), [16, 16, 4, 4]);
+    assert.ok(lines.slice(0, 2).every((l) => l['train/tokens']! <= 16 * 16));
+    assert.ok(lines.slice(2).every((l) => l['train/tokens']! > 16 * 4), 'longer documents in the second stage');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+
+test('sft.replay adds pretraining documents to every SFT and sft-continued step', { timeout: 300_000 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'longrl-replay-'));
+  try {
+    const out = join(tmp, 'run');
+    const res = spawnSync(process.execPath, [
+      join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
+      '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6}', '--set', 'sft.replay={documents: 2}',
+    ], { cwd: root, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr + res.stdout);
+    const sft = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['phase'] === 'sft');
+    assert.ok(sft.length > 0 && sft.some((l) => l['baseline'] === 'sft-continued'));
+    for (const l of sft) assert.equal(l['train/sequences'], 4 + 2, `step ${String(l['step'])}: batchSize 4 + 2 replayed documents`);
+    const bad = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', join(tmp, 'bad'), '--set', 'sft.replay={documents: 2}'], { cwd: root, encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /sft.replay needs a pretrain section with documents.kind repeated/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -85,3 +85,35 @@ test('repeated-facts pretraining documents: each fact repeated as asked, ordered
   assert.equal(kv.length, 10);
   assert.deepEqual(kv.slice(0, 5), kv.slice(5));
 });
+
+test('copy pretraining documents: a fact table stated three times in the same order, no filler', async () => {
+  const { repeatedFactsText } = await import('../../src/train/pretrain.ts');
+  const { entityPools } = await import('../../src/data/synth/vocab.ts');
+  const pool = entityPools().pretrain;
+  const o = { tokens: 64, facts: 4, repeatMin: 2, repeatMax: 3, chainProb: 0, factProb: 0.5, orderedProb: 0, copyProb: 1 };
+  const text = repeatedFactsText(5, 1, o, pool);
+  const words = text.replace(/\./g, '').split(' ');
+  const links = new Set(['so', 'then', 'again', 'also']);
+  const content = words.filter((w) => !links.has(w));
+  assert.equal(content.length, 3 * 2 * 4, text);
+  assert.deepEqual(content.slice(0, 8), content.slice(8, 16));
+  assert.deepEqual(content.slice(0, 8), content.slice(16));
+  for (let i = 0; i < 8; i += 2) assert.ok(pool.keys.includes(content[i]!), `${content[i]} is a key`);
+  // copyProb 0 leaves the documents of earlier versions unchanged (no extra random draw).
+  const plain = { ...o, copyProb: 0 };
+  const { copyProb: _drop, ...legacy } = plain;
+  assert.equal(repeatedFactsText(5, 1, plain, pool), repeatedFactsText(5, 1, legacy, pool));
+});
+
+test('recipe schema: pretrain.lengths needs repeated documents and increasing fromStep from 0; sft.replay parses', async () => {
+  const { PretrainSchema, SftSchema } = await import('../../src/train/config.ts');
+  const docs = { kind: 'repeated' as const };
+  const ok = PretrainSchema.parse({ steps: 10, documents: docs, lengths: [{ fromStep: 0, tokens: 32, facts: 4 }, { fromStep: 5, tokens: 64, facts: 8 }] });
+  assert.equal(ok.lengths?.length, 2);
+  const msg = (v: unknown) => { const r = PretrainSchema.safeParse(v); assert.equal(r.success, false); return JSON.stringify(r.error?.issues); };
+  assert.match(msg({ steps: 10, lengths: [{ fromStep: 0, tokens: 32, facts: 4 }] }), /needs documents.kind repeated/);
+  assert.match(msg({ steps: 10, documents: docs, lengths: [{ fromStep: 1, tokens: 32, facts: 4 }] }), /start with fromStep 0/);
+  assert.match(msg({ steps: 10, documents: docs, lengths: [{ fromStep: 0, tokens: 32, facts: 4 }, { fromStep: 0, tokens: 64, facts: 8 }] }), /fromStep must increase/);
+  assert.equal(SftSchema.parse({ steps: 3 }).replay, null);
+  assert.equal(SftSchema.parse({ steps: 3, replay: { documents: 4 } }).replay?.documents, 4);
+});
