@@ -11,7 +11,7 @@ import { assertClose, attentionRef, checkGradFD, dot, randn, sgemmRef } from './
 export function kernelSuite(label: string, k: Kernels): void {
   test(`${label}: sgemm matches the float64 reference (transposes, strides, alpha, beta)`, () => {
     const rng = new Rng(1);
-    const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [65, 3, 127], [40, 70, 130], [129, 17, 65]];
+    const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [65, 3, 127], [40, 70, 130], [129, 17, 65], [150, 40, 530]];
     for (const [M, N, K] of shapes) for (const tA of [false, true]) for (const tB of [false, true]) for (const beta of [0, 0.5]) {
       const lda = (tA ? M : K) + 3;
       const ldb = (tB ? K : N) + 1;
