@@ -54,6 +54,9 @@ test('native attention vs js: several tiles, GQA 1/2/4, Tq != Tk with qPos0, odd
     { Tq: 250, Tk: 250, H: 4, Hkv: 2, D: 17, causal: true, qPos0: 0 },
     { Tq: 100, Tk: 350, H: 2, Hkv: 2, D: 32, causal: true, qPos0: 250 },
     { Tq: 130, Tk: 200, H: 4, Hkv: 4, D: 40, causal: false, qPos0: 0 },
+    // three and more 192-row tiles each way, queries offset into the keys
+    { Tq: 450, Tk: 450, H: 2, Hkv: 1, D: 64, causal: true, qPos0: 0 },
+    { Tq: 200, Tk: 600, H: 2, Hkv: 1, D: 20, causal: true, qPos0: 400 },
     // decoding path (few queries, chunked keys merged in order)
     { Tq: 1, Tk: 1000, H: 8, Hkv: 2, D: 64, causal: true, qPos0: 999 },
     { Tq: 4, Tk: 700, H: 4, Hkv: 1, D: 17, causal: true, qPos0: 696 },
