@@ -62,6 +62,9 @@ export function logitChunkRows(vocab: number): number {
   return Math.max(16, Math.min(256, Math.floor((8 << 20) / vocab)));
 }
 
+/** Logit of an id outside the softmax vocabulary: exp underflows to 0, and p·log p stays 0 (not NaN as with -Infinity). */
+const MASKED_LOGIT = -1e9;
+
 export class QwenModel {
   readonly k: Kernels;
   readonly cfg: ModelConfig;
@@ -79,6 +82,16 @@ export class QwenModel {
   private rowCap = 0;
   private chunkIn = new Float32Array(0);
   private chunkLogits = new Float32Array(0);
+  /**
+   * Vocabulary ids outside the training softmax (null = full vocabulary). Their logits are
+   * set to MASKED_LOGIT in teacher-forced passes, so the log-softmax runs over the other
+   * ids and they get no gradient. Why: with a byte-level BPE most rows of a small model's
+   * vocabulary never occur in its synthetic corpus, and pushing them all down first delays
+   * the induction circuit several-fold (demo-study §7; the same in PyTorch); pretraining
+   * over the corpus vocabulary and SFT/RL over the full one keeps the circuit.
+   */
+  private excludedIds: Int32Array | null = null;
+  private excludedMask: Uint8Array | null = null;
   private chunkDh = new Float32Array(0);
   readonly chunkRows: number;
   /** Rows per chunk of prefill and of inference-only forwards (bounds activation memory). */
@@ -163,6 +176,25 @@ export class QwenModel {
     this.k.rmsnormForward(xL, this.weights.views.finalNorm, this.hf, this.rstdF, T, this.weights.dims.hidden, this.cfg.rmsNormEps);
   }
 
+  /** Restricts the teacher-forced softmax to `allowed` ids (null: the full vocabulary again). */
+  setSoftmaxVocabulary(allowed: Iterable<number> | null): void {
+    if (allowed === null) {
+      this.excludedIds = null;
+      this.excludedMask = null;
+      return;
+    }
+    const V = this.weights.dims.vocab;
+    const keep = new Uint8Array(V);
+    for (const id of allowed) {
+      if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new RangeError(`softmax vocabulary: id ${id} is outside [0, ${V})`);
+      keep[id] = 1;
+    }
+    const out: number[] = [];
+    for (let id = 0; id < V; id++) if (!keep[id]) out.push(id);
+    this.excludedIds = Int32Array.from(out);
+    this.excludedMask = keep.map((k) => 1 - k);
+  }
+
   /** Logits of `rows` active rows starting at active index a0, into chunkLogits. */
   private chunkLogitsFor(activeRows: Int32Array, a0: number, rows: number, target: Float32Array = this.chunkLogits, rowBase = 0): void {
     const hid = this.weights.dims.hidden;
@@ -172,6 +204,8 @@ export class QwenModel {
       this.chunkIn.set(this.hf.subarray(r * hid, (r + 1) * hid), i * hid);
     }
     this.k.sgemm(false, true, rows, V, hid, 1, this.chunkIn, hid, this.weights.views.lmHead, hid, 0, target, V);
+    const ex = this.excludedIds;
+    if (ex) for (let i = 0; i < rows; i++) for (let j = 0; j < ex.length; j++) target[i * V + ex[j]!] = MASKED_LOGIT;
   }
 
   /** Gathers the final-norm rows of active rows [a0, a0 + rows) into chunkIn. */
@@ -203,6 +237,7 @@ export class QwenModel {
     const activeTargets = new Int32Array(nActive);
     for (let t = 0, i = 0; t < T; t++) {
       if ((mask === null || mask[t] !== 0) && targets[t]! >= 0) {
+        if (this.excludedMask?.[targets[t]!]) throw new RangeError(`target id ${targets[t]} at position ${t} is outside the softmax vocabulary this model is restricted to`);
         activeRows[i] = t;
         activeTargets[i++] = targets[t]!;
       }

@@ -246,6 +246,14 @@ export class LocalPolicy implements Policy {
    * Merges the LoRA adapters into the base weights (W += alpha/r·B·A) and drops them: the
    * policy then trains all weights. The optimizer state of the adapters is discarded.
    */
+  /**
+   * Restricts the softmax of forward / forwardBackward to `allowed` token ids (null: the
+   * full vocabulary). Sampling is not affected. See QwenModel.setSoftmaxVocabulary.
+   */
+  setSoftmaxVocabulary(allowed: Iterable<number> | null): void {
+    this.model.setSoftmaxVocabulary(allowed);
+  }
+
   mergeAdapters(): void {
     const lora = this.model.lora;
     if (!lora) return;

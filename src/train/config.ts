@@ -146,6 +146,10 @@ export const PretrainSchema = z.strictObject({
     })
     .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0 })
     .describe('which plain documents the phase trains on'),
+  softmax: z
+    .enum(['full', 'corpus'])
+    .default('full')
+    .describe('corpus: the softmax of this phase runs over the token ids its documents use (the rest of a byte-level BPE vocabulary never occurs; pushing it down first delays the induction circuit several-fold, demo-study §7); SFT and RL always use the full vocabulary'),
   lengths: z
     .array(z.strictObject({
       fromStep: int().min(0).describe('first step of this stage'),

@@ -68,6 +68,7 @@ import type { RemoteSampler, RolloutSyncState } from './remote-sampler.ts';
 import type { RemotePolicy } from '../remote/remote-policy.ts';
 import { heldOutLoss, lengthBuckets, responseDatum, sftTotalSteps, supervisedStep, type SupervisedSettings } from './sft.ts';
 import type { Datum } from '../policy/types.ts';
+import { LocalPolicy } from '../policy/local.ts';
 
 export type PhaseName = 'pretrain' | 'eval-base' | 'sft' | 'eval-sft' | 'rl' | 'eval-rl-final' | 'sft-continued' | 'eval-sft-continued' | 'done';
 const PHASE_ORDER: PhaseName[] = ['pretrain', 'eval-base', 'sft', 'eval-sft', 'rl', 'eval-rl-final', 'sft-continued', 'eval-sft-continued', 'done'];
@@ -407,28 +408,42 @@ export class RecipeRun {
     // when the stage is reached, so a resumed run rebuilds exactly the same batches.
     const stages = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
     let built: { stage: number; datums: Datum[]; buckets: number[][]; s: SupervisedSettings } | null = null;
+    const stageDatums = (k: number): Datum[] => {
+      const st = stages[k]!;
+      return docs.kind === 'repeated'
+        ? repeatedFactsDatums(this.tok, k === 0 ? seed : seed + 7919 * k, docs.count, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText)
+        : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+    };
     const forStep = (step: number) => {
       let k = 0;
       while (k + 1 < stages.length && step >= stages[k + 1]!.fromStep) k++;
       if (built?.stage === k) return built;
       const st = stages[k]!;
-      const datums = docs.kind === 'repeated'
-        ? repeatedFactsDatums(this.tok, k === 0 ? seed : seed + 7919 * k, docs.count, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText)
-        : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+      const datums = stageDatums(k);
       const batchSize = docs.kind === 'repeated' && p.lengths ? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens)) : p.batchSize;
       const s: SupervisedSettings = {
         batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`,
         schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
       };
       built = { stage: k, datums, buckets: lengthBuckets(datums.map((d) => d.inputTokens_T.length), batchSize), s };
+      if (p.softmax === 'corpus') {
+        // The ids of stages 0..k (a resumed run rebuilds the earlier stages' documents, so
+        // its softmax vocabulary is the uninterrupted run's).
+        for (let j = corpusStages; j <= k; j++) for (const d of j === k ? datums : stageDatums(j)) for (const id of d.targetTokens_T) corpusIds.add(id);
+        corpusStages = k + 1;
+        this.localPolicy('pretrain.softmax corpus').setSoftmaxVocabulary(corpusIds);
+      }
       return built;
     };
+    const corpusIds = new Set<number>();
+    let corpusStages = 0;
     const bar = this.bar('pretrain', p.steps, 'step');
     bar.set(this.state.phaseStep);
     while (this.state.phaseStep < p.steps) {
       const t = performance.now();
       const { datums, buckets, s } = forStep(this.state.phaseStep);
       const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
+      if (p.softmax === 'corpus') m['train/softmax_vocab'] = corpusIds.size;
       this.state.phaseStep++;
       const dt = (performance.now() - t) / 1000;
       this.logLine({ phase: 'pretrain', stage: null, phase_step: this.state.phaseStep, ...m, 'time/step_s': dt, 'perf/throughput': (m['train/tokens'] as number) / dt });
@@ -436,6 +451,13 @@ export class RecipeRun {
       await this.maybeCheckpoint();
     }
     bar.finish();
+    if (p.softmax === 'corpus') this.localPolicy('pretrain.softmax corpus').setSoftmaxVocabulary(null);
+  }
+
+  /** The policy as a LocalPolicy, for features only the in-process engine has. */
+  private localPolicy(feature: string): LocalPolicy {
+    if (!(this.policy instanceof LocalPolicy)) throw new UserError(`${feature} needs policy.kind local`);
+    return this.policy;
   }
 
   private async runSft(): Promise<void> {

@@ -41,6 +41,7 @@ test('longrl pretrain: a length curriculum keeps tokens per step and switches do
       '--set', 'pretrain.steps=4',
       '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6, copyProb: 0.5}',
       '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
+      '--set', 'pretrain.softmax=corpus',
     ], { cwd: root, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr + res.stdout);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
@@ -48,6 +49,12 @@ test('longrl pretrain: a length curriculum keeps tokens per step and switches do
     assert.deepEqual(lines.map((l) => l['train/sequences']), [16, 16, 4, 4]);
     assert.ok(lines.slice(0, 2).every((l) => l['train/tokens']! <= 16 * 16));
     assert.ok(lines.slice(2).every((l) => l['train/tokens']! > 16 * 4), 'longer documents in the second stage');
+    // The softmax runs over the ids the documents use (stage 2 adds its own), far fewer
+    // than the vocabulary: the first loss is about ln(that count), not ln(vocab).
+    const vocab = lines.map((l) => l['train/softmax_vocab']!);
+    assert.equal(vocab[0], vocab[1]);
+    assert.ok(vocab[2]! >= vocab[1]! && vocab[2]! < 1024, String(vocab));
+    assert.ok(Math.abs(lines[0]!['loss']! - Math.log(vocab[0]!)) < 0.2, `${lines[0]!['loss']} vs ln ${vocab[0]}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
