@@ -124,6 +124,22 @@ export const DataSchema = z
 
 const ScheduleSchema = z.enum(['constant', 'linear', 'cosine']);
 
+/** Plain documents for next-token pretraining (and for replay during SFT). */
+export const PretrainDocumentsSchema = z
+  .strictObject({
+    kind: z.enum(['synth', 'repeated']).default('synth').describe('synth: the data.synth.pretrain documents (facts once); repeated: facts repeated within each document (induction signal), generated here'),
+    count: posInt().default(4096).describe('repeated: documents generated (batches cycle over them)'),
+    tokens: posInt().default(256).describe('repeated: tokens per document'),
+    facts: posInt().default(12).describe('repeated: distinct facts per document'),
+    repeatMin: posInt().default(2).describe('repeated: fewest occurrences of a fact'),
+    repeatMax: posInt().default(3).describe('repeated: most occurrences of a fact'),
+    chainProb: z.number().min(0).max(1).default(0.3).describe('repeated: chance a value is another fact\'s key (2-hop links)'),
+    factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
+    orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
+    copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
+  })
+  .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0 });
+
 export const PretrainSchema = z.strictObject({
   steps: posInt().describe('optimizer steps of plain next-token prediction'),
   batchSize: posInt().default(16).describe('documents per step'),
@@ -131,21 +147,7 @@ export const PretrainSchema = z.strictObject({
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule'),
   warmupSteps: int().min(0).default(20).describe('linear warm-up steps'),
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
-  documents: z
-    .strictObject({
-      kind: z.enum(['synth', 'repeated']).default('synth').describe('synth: the data.synth.pretrain documents (facts once); repeated: facts repeated within each document (induction signal), generated here'),
-      count: posInt().default(4096).describe('repeated: documents generated (batches cycle over them)'),
-      tokens: posInt().default(256).describe('repeated: tokens per document'),
-      facts: posInt().default(12).describe('repeated: distinct facts per document'),
-      repeatMin: posInt().default(2).describe('repeated: fewest occurrences of a fact'),
-      repeatMax: posInt().default(3).describe('repeated: most occurrences of a fact'),
-      chainProb: z.number().min(0).max(1).default(0.3).describe('repeated: chance a value is another fact\'s key (2-hop links)'),
-      factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
-      orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
-      copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
-    })
-    .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0 })
-    .describe('which plain documents the phase trains on'),
+  documents: PretrainDocumentsSchema.describe('which plain documents the phase trains on'),
   softmax: z
     .enum(['full', 'corpus'])
     .default('full')
@@ -180,7 +182,8 @@ export const SftSchema = z.strictObject({
   evalEvery: int().min(0).default(50).describe('held-out loss every N steps (0 = only at the end)'),
   replay: z
     .strictObject({
-      documents: posInt().describe('pretraining documents (pretrain.documents, at their final length) added to every SFT step'),
+      documents: posInt().describe('plain documents added to every SFT step'),
+      source: PretrainDocumentsSchema.optional().describe('which documents (kind repeated); default: pretrain.documents'),
     })
     .nullable()
     .default(null)

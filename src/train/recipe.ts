@@ -224,7 +224,7 @@ export class RecipeRun {
 
   private async setup(): Promise<void> {
     const r = this.recipe;
-    if (r.sft?.replay && r.pretrain?.documents.kind !== 'repeated') throw new UserError('sft.replay needs a pretrain section with documents.kind repeated (the documents it replays)');
+    if (r.sft?.replay && (r.sft.replay.source ?? r.pretrain?.documents)?.kind !== 'repeated') throw new UserError('sft.replay needs documents of kind repeated: sft.replay.source, or a pretrain section whose documents are');
     mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.resume) {
       const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
@@ -491,9 +491,9 @@ export class RecipeRun {
   /** The replayed plain documents of SFT step `step` (sft.replay; cycling over a fixed pool). */
   private replayAt(step: number): Datum[] {
     const n = this.recipe.sft?.replay?.documents ?? 0;
-    const docs = this.recipe.pretrain?.documents;
+    const docs = this.recipe.sft?.replay?.source ?? this.recipe.pretrain?.documents;
     if (n === 0) return [];
-    if (!docs || docs.kind !== 'repeated') throw new UserError('sft.replay needs a pretrain section with documents.kind repeated (the documents it replays)');
+    if (!docs || docs.kind !== 'repeated') throw new UserError('sft.replay needs documents of kind repeated: sft.replay.source, or a pretrain section whose documents are');
     this.replayPool ??= repeatedFactsDatums(this.tok, (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729, docs.count, docs, this.endOfText);
     return Array.from({ length: n }, (_, i) => this.replayPool![(step * n + i) % this.replayPool!.length]!);
   }

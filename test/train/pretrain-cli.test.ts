@@ -67,7 +67,7 @@ test('sft.replay adds pretraining documents to every SFT and sft-continued step'
     const out = join(tmp, 'run');
     const res = spawnSync(process.execPath, [
       join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
-      '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6}', '--set', 'sft.replay={documents: 2}',
+      '--set', 'pretrain=null', '--set', 'sft.replay={documents: 2, source: {kind: repeated, count: 16, tokens: 64, facts: 6}}',
     ], { cwd: root, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr + res.stdout);
     const sft = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['phase'] === 'sft');
@@ -75,7 +75,7 @@ test('sft.replay adds pretraining documents to every SFT and sft-continued step'
     for (const l of sft) assert.equal(l['train/sequences'], 4 + 2, `step ${String(l['step'])}: batchSize 4 + 2 replayed documents`);
     const bad = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', join(tmp, 'bad'), '--set', 'sft.replay={documents: 2}'], { cwd: root, encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /sft.replay needs a pretrain section with documents.kind repeated/);
+    assert.match(bad.stderr, /sft.replay needs documents of kind repeated/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
