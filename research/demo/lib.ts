@@ -27,6 +27,10 @@ export interface Dims {
   kvHeads: number;
   ffn?: number;
   vocab?: number;
+  /** std of the normal init of every Linear/Embedding weight (HF initializer_range; preset 0.02). */
+  initRange?: number;
+  /** Qwen3 architecture (q/k RMSNorm, no q/k/v bias) instead of Qwen2. */
+  qwen3?: boolean;
 }
 
 /** Writes a fresh model folder of the given dims (preset tokenizer + synth vocabulary). */
@@ -41,6 +45,7 @@ export function makeModel(dir: string, dims: Dims, seed: number): { params: numb
     numKvHeads: dims.kvHeads,
     headDim: dims.hidden / dims.heads,
     vocabSize: dims.vocab ?? base.vocabSize,
+    ...(dims.qwen3 ? { modelType: 'qwen3' as const } : {}),
   };
   const { tokenizerJson, tokenizerConfig } = buildChatTokenizer({
     vocabSize: p.vocabSize, modelMaxLength: p.maxPositionEmbeddings, extraTexts: synthTokenizerCorpus(),
@@ -50,6 +55,7 @@ export function makeModel(dir: string, dims: Dims, seed: number): { params: numb
   const eot = idOf('<|endoftext|>');
   const imEnd = idOf('<|im_end|>');
   const config = presetConfig(p, { bosTokenId: eot, eosTokenIds: [imEnd] });
+  if (dims.initRange !== undefined) (config.raw as Record<string, unknown>)['initializer_range'] = dims.initRange;
   const weights = initModelWeights(config, seed);
   writeModelFolder(dir, {
     config, weights, tokenizerJson, tokenizerConfig, dtype: 'F32',
@@ -92,6 +98,8 @@ export interface PretrainDocOptions {
   chainProb: number;
   /** Chance that the next slot is a fact rather than a filler sentence (default 0.5). */
   factProb?: number;
+  /** Chance of a fact table stated twice in the same order, without filler. */
+  copyProb?: number;
   /**
    * Chance that the document is instead a passage of facts, a few filler sentences, then
    * the same facts again in the same order: every repeated token is predictable by an
@@ -113,6 +121,13 @@ export function pretrainDoc(rng: Rng, ctx: Ctx, pool: EntityPool, o: PretrainDoc
     // A chain link: the value is another fact's key (as in the chain task: `a b.` `b c.`).
     if (i > 0 && rng.float() < o.chainProb) vals.push(keys[rng.int(i)]!);
     else vals.push(rng.pick(pool.values));
+  }
+  if (rng.float() < (o.copyProb ?? 0)) {
+    // A fact table stated twice in the same order, no filler: gap-copy-like, the densest
+    // induction signal (every token of the restatement after its first key is predictable).
+    const facts = keys.map((k, i) => kvFact(k, vals[i]!, 'compact'));
+    const pad = Array.from({ length: rng.int(3) }, () => rng.pick(['so', 'then', 'again', 'also']));
+    return [ctx.bos, ...ctx.tok.encode(' ' + [...facts, ...pad, ...facts, ...facts].join(' '))].slice(0, o.tokens + 1);
   }
   if (rng.float() < (o.orderedProb ?? 0)) {
     const facts = keys.map((k, i) => kvFact(k, vals[i]!, 'compact'));

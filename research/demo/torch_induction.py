@@ -8,8 +8,18 @@ gap = int(sys.argv[1]) if len(sys.argv) > 1 else 32
 lr = float(sys.argv[2]) if len(sys.argv) > 2 else 3e-3
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 800
 A = int(sys.argv[4]) if len(sys.argv) > 4 else 160
-half, B, d, L, H = 48, 8, 128, 2, 4
-V = A + 11; BOS = A + 10; hd = d // H
+half = int(sys.argv[5]) if len(sys.argv) > 5 else 48
+B = int(sys.argv[6]) if len(sys.argv) > 6 else 8
+STD = float(sys.argv[7]) if len(sys.argv) > 7 else 0.02
+UNTIED = len(sys.argv) > 9 and sys.argv[9] == 'untied'
+ZERO_UNUSED = len(sys.argv) > 9 and sys.argv[9] == 'zero-unused'
+MASK_UNUSED = len(sys.argv) > 9 and sys.argv[9] == 'mask-unused'
+MASK_UNTIL = int(sys.argv[12]) if len(sys.argv) > 12 else 10**9
+mask_on = [True]
+d = int(sys.argv[10]) if len(sys.argv) > 10 else 128
+H = int(sys.argv[11]) if len(sys.argv) > 11 else 4
+L = 2
+V = int(sys.argv[8]) if len(sys.argv) > 8 else A + 11; BOS = A + 10; hd = d // H
 
 class RMSNorm(torch.nn.Module):
     def __init__(s, n, eps=1e-6):
@@ -44,8 +54,11 @@ class M(torch.nn.Module):
     def __init__(s):
         super().__init__()
         s.emb = torch.nn.Embedding(V, d); s.blocks = torch.nn.ModuleList([Block() for _ in range(L)]); s.nf = RMSNorm(d, eps=1e-6)
+        s.head = torch.nn.Linear(d, V, bias=False) if UNTIED else None
         for p in s.parameters():
-            if p.dim() > 1: torch.nn.init.normal_(p, std=0.02)
+            if p.dim() > 1: torch.nn.init.normal_(p, std=STD)
+        if ZERO_UNUSED:
+            with torch.no_grad(): s.emb.weight[A + 11:] = 0
             
     def forward(s, ids):
         T = ids.shape[1]
@@ -53,7 +66,9 @@ class M(torch.nn.Module):
         f = torch.outer(torch.arange(T).float(), inv); cos, sin = f.cos(), f.sin()
         x = s.emb(ids)
         for b in s.blocks: x = b(x, cos, sin)
-        return s.nf(x) @ s.emb.weight.T
+        out = s.head(s.nf(x)) if UNTIED else s.nf(x) @ s.emb.weight.T
+        if MASK_UNUSED and mask_on[0]: out = out.masked_fill(torch.arange(V) >= A + 11, float('-inf'))
+        return out
 
 def doc():
     a = torch.randint(0, A, (half,)); g = torch.randint(A, A + 10, (int(torch.randint(0, gap + 1, ())),))
@@ -66,6 +81,7 @@ def batch(n):
 m = M(); opt = torch.optim.AdamW(m.parameters(), lr=lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0)
 probe, plen = batch(8); t0 = time.time()
 for s in range(steps):
+    mask_on[0] = s < MASK_UNTIL
     ids, lens = batch(B)
     logits = m(ids[:, :-1]); tgt = ids[:, 1:].clone()
     for i, n in enumerate(lens): tgt[i, n - 1 :] = -100

@@ -20,11 +20,21 @@ interface Cfg {
   pretrainBatch: number;
   pretrainT: number;
   pretrainFacts: number;
+  /** Length curriculum for pretraining: [[fromStep, tokens, facts], ...] replaces pretrainT/pretrainFacts when set. */
+  pretrainSchedule?: [number, number, number][];
   repMin: number;
   repMax: number;
   chainProb: number;
   factProb: number;
   orderedProb: number;
+  copyProb?: number;
+  /** Pretraining softmax over the ids the pretraining documents use (pretrain.softmax corpus). */
+  softmaxCorpus?: boolean;
+  /** Evaluate on new items with training entities (held-out items, not held-out entities). */
+  evalTrainEntities?: boolean;
+  /** Pretraining documents replayed in every SFT batch (keeps held-out entities' logits alive). */
+  sftReplay?: number;
+  sftReplayT?: number;
   pretrainLr: number;
   sftSteps: number;
   sftBatch: number;
@@ -62,7 +72,7 @@ log('cfg', JSON.stringify(cfg));
 
 // Held-out test items (disjoint entities) at each eval length, tasks alternate.
 const testParams = { facts: 4, nearMiss: 1 };
-const tests = new Map(cfg.evalLengths.map((L) => [L, synth(ctx, { tasks: cfg.tasks as TaskName[], lengths: [L], count: 0, testCount: cfg.evalN, seed: 777, params: testParams }).test]));
+const tests = new Map(cfg.evalLengths.map((L) => { const d = synth(ctx, { tasks: cfg.tasks as TaskName[], lengths: [L], count: cfg.evalTrainEntities ? cfg.evalN : 0, testCount: cfg.evalTrainEntities ? 0 : cfg.evalN, seed: 777, params: testParams }); return [L, cfg.evalTrainEntities ? d.train : d.test]; }));
 async function evalAll(tag: string) {
   const parts: string[] = [];
   for (const [L, recs] of tests) {
@@ -76,8 +86,8 @@ async function evalAll(tag: string) {
 const pool = pools().pretrain;
 const keyIds = new Set(pool.keys.map((k) => ctx.tok.encode(' ' + k)[0]!));
 const probeDocs = Array.from({ length: 8 }, () => pretrainDoc(new Rng(999 + rng.int(1000)), ctx, pool, { tokens: 256, facts: 8, repMin: 2, repMax: 3, chainProb: 0 }));
-async function probe(): Promise<string> {
-  const ds = probeDocs.map(lmDatum);
+async function probe(docs: number[][] = probeDocs): Promise<string> {
+  const ds = docs.map(lmDatum);
   const out = await policy.forward(ds);
   let rep = 0, nRep = 0, first = 0, nFirst = 0;
   ds.forEach((d, i) => {
@@ -94,17 +104,27 @@ async function probe(): Promise<string> {
 }
 
 // ---- pretraining
+if (cfg.softmaxCorpus && cfg.pretrainSteps > 0) {
+  const ids = new Set<number>();
+  const sched = cfg.pretrainSchedule ?? [[0, cfg.pretrainT, cfg.pretrainFacts]];
+  const r2 = new Rng(4242);
+  for (const [, T, F] of sched) for (let i = 0; i < 3000; i++) for (const id of pretrainDoc(r2, ctx, pool, { tokens: T, facts: F, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })) ids.add(id);
+  policy.setSoftmaxVocabulary(ids);
+  log(`softmax vocabulary: ${ids.size} ids`);
+}
 let toks = 0;
 const ce = crossEntropyLoss();
 let ema = 0;
 for (let s = 0; s < cfg.pretrainSteps; s++) {
-  const ds = Array.from({ length: cfg.pretrainBatch }, () => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: cfg.pretrainT, facts: cfg.pretrainFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb })));
+  const [, preT, preFacts] = [...(cfg.pretrainSchedule ?? [[0, cfg.pretrainT, cfg.pretrainFacts]])].reverse().find(([from]) => s >= from)!;
+  const ds = Array.from({ length: cfg.pretrainBatch * Math.max(1, Math.round(cfg.pretrainT / preT)) }, () => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: preT, facts: preFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
   toks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
   const o = await policy.forwardBackward(ds, ce);
   await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM });
   ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
-  if ((s + 1) % 25 === 0 || s + 1 === cfg.pretrainSteps) log(`PRE step=${s + 1} loss=${ema.toFixed(3)} toks=${toks} ${stamp()} tok/cpu-s=${(toks / cpu()).toFixed(0)} ${await probe()}`);
+  if ((s + 1) % 25 === 0 || s + 1 === cfg.pretrainSteps) log(`PRE step=${s + 1} T=${preT} loss=${ema.toFixed(3)} toks=${toks} ${stamp()} tok/cpu-s=${(toks / cpu()).toFixed(0)} ${await probe()} | at T: ${await probe(Array.from({ length: 32 }, (_, i) => pretrainDoc(new Rng(5000 + i), ctx, pool, { tokens: preT, facts: preFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: 0, factProb: cfg.factProb, orderedProb: cfg.orderedProb })))}`);
 }
+policy.setSoftmaxVocabulary(null);
 if (cfg.pretrainSteps > 0) { await policy.save(`${cfg.out}/base`); log(`saved base ${stamp()}`); }
 
 // ---- SFT
@@ -122,12 +142,13 @@ if (cfg.sftSteps > 0) {
   for (let s = 0; s < cfg.sftSteps; s++) {
     const set = [...sets].reverse().find((x) => s >= x.from)!;
     const ds = Array.from({ length: cfg.sftBatch }, () => sftDatum(set.items[rng.int(set.items.length)]!));
+    for (let r = 0; r < (cfg.sftReplay ?? 0); r++) ds.push(lmDatum(pretrainDoc(rng, ctx, pool, { tokens: cfg.sftReplayT ?? 128, facts: Math.round((cfg.sftReplayT ?? 128) / 12), repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
     sftToks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
     const o = await policy.forwardBackward(ds, ce);
     await policy.optimStep({ learningRate: lrAt(cfg.sftLr, s, cfg.sftSteps), ...ADAM });
     ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
     if ((s + 1) % 25 === 0) log(`SFT step=${s + 1} loss=${ema.toFixed(3)} toks=${sftToks} ${stamp()} sft-cpu=${(cpu() - pre).toFixed(0)}s`);
-    if ((s + 1) % cfg.evalEvery === 0 || s + 1 === cfg.sftSteps) await evalAll(`sft step=${s + 1}`);
+    if ((s + 1) % cfg.evalEvery === 0 || s + 1 === cfg.sftSteps) { await evalAll(`sft step=${s + 1}`); await policy.save(`${cfg.out}/sft`); }
   }
   await policy.save(`${cfg.out}/sft`);
   log(`saved sft ${stamp()}`);
