@@ -30,6 +30,10 @@ interface Cfg {
   copyProb?: number;
   /** Pretraining softmax over the ids the pretraining documents use (pretrain.softmax corpus). */
   softmaxCorpus?: boolean;
+  /** Share of each pretraining batch (in documents) kept at the first schedule length, so the circuit formed there is not lost while it extends. */
+  mixFirst?: number;
+  /** Save the model every N pretraining steps (out/base-<step>). */
+  saveEvery?: number;
   /** Evaluate on new items with training entities (held-out items, not held-out entities). */
   evalTrainEntities?: boolean;
   /** Pretraining documents replayed in every SFT batch (keeps held-out entities' logits alive). */
@@ -117,11 +121,14 @@ const ce = crossEntropyLoss();
 let ema = 0;
 for (let s = 0; s < cfg.pretrainSteps; s++) {
   const [, preT, preFacts] = [...(cfg.pretrainSchedule ?? [[0, cfg.pretrainT, cfg.pretrainFacts]])].reverse().find(([from]) => s >= from)!;
-  const ds = Array.from({ length: cfg.pretrainBatch * Math.max(1, Math.round(cfg.pretrainT / preT)) }, () => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: preT, facts: preFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
+  const first = (cfg.pretrainSchedule ?? [[0, preT, preFacts]])[0]!;
+  const nDocs = cfg.pretrainBatch * Math.max(1, Math.round(cfg.pretrainT / preT));
+  const ds = Array.from({ length: nDocs }, (_, j) => (j < Math.round(nDocs * (cfg.mixFirst ?? 0)) && first[1] !== preT ? [first[1], first[2]] : [preT, preFacts])).map(([T, F]) => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: T!, facts: F!, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
   toks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
   const o = await policy.forwardBackward(ds, ce);
   await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM });
   ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
+  if (cfg.saveEvery && (s + 1) % cfg.saveEvery === 0) await policy.save(`${cfg.out}/base-${s + 1}`);
   if ((s + 1) % 25 === 0 || s + 1 === cfg.pretrainSteps) log(`PRE step=${s + 1} T=${preT} loss=${ema.toFixed(3)} toks=${toks} ${stamp()} tok/cpu-s=${(toks / cpu()).toFixed(0)} ${await probe()} | at T: ${await probe(Array.from({ length: 32 }, (_, i) => pretrainDoc(new Rng(5000 + i), ctx, pool, { tokens: preT, facts: preFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: 0, factProb: cfg.factProb, orderedProb: cfg.orderedProb })))}`);
 }
 policy.setSoftmaxVocabulary(null);

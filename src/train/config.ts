@@ -137,8 +137,9 @@ export const PretrainDocumentsSchema = z
     factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
     orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
     copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
+    stream: z.boolean().default(false).describe('repeated: fresh documents at every pretraining step (document j of step s is pure in seed, stage and s·batch + j) instead of cycling over `count` (a small model memorises a cycled pool; demo-study §7)'),
   })
-  .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0 });
+  .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0, stream: false });
 
 export const PretrainSchema = z.strictObject({
   steps: posInt().describe('optimizer steps of plain next-token prediction'),
@@ -147,7 +148,9 @@ export const PretrainSchema = z.strictObject({
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule'),
   warmupSteps: int().min(0).default(20).describe('linear warm-up steps'),
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
+  beta2: z.number().gt(0).lt(1).default(0.999).describe('AdamW β2 (0.95 is the usual pretraining value)'),
   documents: PretrainDocumentsSchema.describe('which plain documents the phase trains on'),
+  keepFirst: z.number().min(0).lt(1).default(0).describe('with lengths and stream documents: share of every later step\'s documents kept at the first stage\'s length, so the circuit that forms on short documents is not lost while the curriculum extends it (demo-study §7)'),
   softmax: z
     .enum(['full', 'corpus'])
     .default('full')
@@ -161,6 +164,9 @@ export const PretrainSchema = z.strictObject({
     .optional()
     .describe('repeated documents: a length curriculum (short documents first: the induction circuit forms on short ones and then extends; demo-study §7); a step trains batchSize × documents.tokens / tokens documents, so tokens per step stay constant'),
 }).superRefine((p, ctx) => {
+  if (p.documents.stream && p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['documents', 'stream'], message: 'documents.stream needs documents.kind repeated' });
+  if (p.documents.stream && p.softmax === 'corpus') ctx.addIssue({ code: 'custom', path: ['softmax'], message: 'softmax corpus needs a fixed document pool (documents.stream false)' });
+  if (p.keepFirst > 0 && !(p.documents.stream && p.lengths)) ctx.addIssue({ code: 'custom', path: ['keepFirst'], message: 'pretrain.keepFirst needs lengths and documents.stream true' });
   if (!p.lengths) return;
   if (p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths needs documents.kind repeated' });
   if (p.lengths.length === 0 || p.lengths[0]!.fromStep !== 0) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths must start with fromStep 0' });

@@ -91,13 +91,17 @@ export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOpt
   return parts.join(' ');
 }
 
-/** `count` repeated-facts documents as next-token datums of at most `tokens` positions. */
+/** Repeated-facts document `index` as a next-token datum of at most `tokens` positions. */
+export function repeatedFactsDatum(tok: TextTokenizer, seed: number, index: number, o: RepeatedDocOptions, endOfText: number, pool: EntityPool = pretrainPool()): Datum {
+  return documentDatum([endOfText, ...tok.encode(` ${repeatedFactsText(seed, index, o, pool)}`)].slice(0, o.tokens + 1));
+}
+
+/** `count` repeated-facts documents (indices 0..count-1) as next-token datums. */
 export function repeatedFactsDatums(tok: TextTokenizer, seed: number, count: number, o: RepeatedDocOptions, endOfText: number): Datum[] {
-  const pool = entityPools(DEFAULT_POOL_SIZES).pretrain;
-  const out: Datum[] = [];
-  for (let i = 0; i < count; i++) {
-    const ids = [endOfText, ...tok.encode(` ${repeatedFactsText(seed, i, o, pool)}`)].slice(0, o.tokens + 1);
-    out.push(documentDatum(ids));
-  }
-  return out;
+  const pool = pretrainPool();
+  return Array.from({ length: count }, (_, i) => repeatedFactsDatum(tok, seed, i, o, endOfText, pool));
+}
+
+function pretrainPool(): EntityPool {
+  return entityPools(DEFAULT_POOL_SIZES).pretrain;
 }

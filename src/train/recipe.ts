@@ -60,7 +60,7 @@ import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Recip
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
-import { pretrainDatums, repeatedFactsDatums } from './pretrain.ts';
+import { pretrainDatums, repeatedFactsDatum, repeatedFactsDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
 import { createRemoteSampler } from './remote-sampler-factory.ts';
@@ -419,10 +419,10 @@ export class RecipeRun {
       while (k + 1 < stages.length && step >= stages[k + 1]!.fromStep) k++;
       if (built?.stage === k) return built;
       const st = stages[k]!;
-      const datums = stageDatums(k);
       const batchSize = docs.kind === 'repeated' && p.lengths ? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens)) : p.batchSize;
+      const datums = docs.stream ? [] : stageDatums(k);
       const s: SupervisedSettings = {
-        batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`,
+        batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`, beta2: p.beta2,
         schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
       };
       built = { stage: k, datums, buckets: lengthBuckets(datums.map((d) => d.inputTokens_T.length), batchSize), s };
@@ -437,12 +437,25 @@ export class RecipeRun {
     };
     const corpusIds = new Set<number>();
     let corpusStages = 0;
+    // Stream documents: document j of step s is index s·n + j of its stage's stream (the
+    // first `keepFirst` share from stage 0's stream at stage 0's length), pure in the step.
+    const streamBatch = (k: number, step: number, n: number): Datum[] => {
+      const nFirst = k > 0 ? Math.round(p.keepFirst * n) : 0;
+      return Array.from({ length: n }, (_, j) => {
+        const kk = j < nFirst ? 0 : k;
+        const st = stages[kk]!;
+        return repeatedFactsDatum(this.tok, kk === 0 ? seed : seed + 7919 * kk, step * n + j, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText);
+      });
+    };
     const bar = this.bar('pretrain', p.steps, 'step');
     bar.set(this.state.phaseStep);
     while (this.state.phaseStep < p.steps) {
       const t = performance.now();
-      const { datums, buckets, s } = forStep(this.state.phaseStep);
-      const m = await supervisedStep(this.policy, datums, buckets, this.state.phaseStep, s, this.fm);
+      const step = this.state.phaseStep;
+      const { datums, buckets, s, stage } = forStep(step);
+      const m = docs.stream
+        ? await supervisedStep(this.policy, [], [], step, s, this.fm, streamBatch(stage, step, s.batchSize))
+        : await supervisedStep(this.policy, datums, buckets, step, s, this.fm);
       if (p.softmax === 'corpus') m['train/softmax_vocab'] = corpusIds.size;
       this.state.phaseStep++;
       const dt = (performance.now() - t) / 1000;

@@ -71,10 +71,12 @@ export interface SupervisedSettings {
   seed: number;
   /** Names the batch-order stream (`sft`, `pretrain`). */
   label: string;
+  /** AdamW β2 (default 0.999). */
+  beta2?: number;
 }
 
-export function adamFor(lr: number, s: { weightDecay: number; gradClip: number }): AdamParams {
-  return { learningRate: lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: s.weightDecay, gradClipNorm: s.gradClip };
+export function adamFor(lr: number, s: { weightDecay: number; gradClip: number; beta2?: number }): AdamParams {
+  return { learningRate: lr, beta1: 0.9, beta2: s.beta2 ?? 0.999, eps: 1e-8, weightDecay: s.weightDecay, gradClipNorm: s.gradClip };
 }
 
 /** FLOPs of training on these datums once (each datum a whole sequence). */
@@ -93,7 +95,8 @@ export async function supervisedStep(
   policy: Policy, datums: readonly Datum[], buckets: readonly number[][], step: number, s: SupervisedSettings, fm: FlopModel,
   extra: readonly Datum[] = [],
 ): Promise<Record<string, number>> {
-  const batch = [...batchAt(buckets, step, s.seed, s.label).map((i) => datums[i] as Datum), ...extra];
+  const picked = buckets.length > 0 ? batchAt(buckets, step, s.seed, s.label).map((i) => datums[i] as Datum) : [];
+  const batch = [...picked, ...extra];
   const out = await policy.forwardBackward(batch, crossEntropyLoss({ normalize: 'tokens' }));
   const lr = learningRateAt(s.schedule, step);
   const opt = await policy.optimStep(adamFor(lr, s));

@@ -80,3 +80,29 @@ test('sft.replay adds pretraining documents to every SFT and sft-continued step'
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('longrl pretrain: stream documents (fresh every step, pure in the step) with keepFirst mixing the first length in', { timeout: 300_000 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'longrl-stream-'));
+  try {
+    const run = (name: string) => {
+      const out = join(tmp, name);
+      const res = spawnSync(process.execPath, [
+        join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
+        '--set', 'pretrain.steps=4', '--set', 'pretrain.beta2=0.95', '--set', 'pretrain.keepFirst=0.5',
+        '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, copyProb: 0.5, stream: true}',
+        '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
+      ], { cwd: root, encoding: 'utf8' });
+      assert.equal(res.status, 0, res.stderr + res.stdout);
+      return readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    };
+    const a = run('a');
+    assert.deepEqual(a.map((l) => l['train/sequences']), [16, 16, 4, 4]);
+    // Stage 2: two 16-token documents and two of up to 64 tokens per step.
+    for (const l of a.slice(2)) assert.ok(l['train/tokens']! > 2 * 16 + 2 * 16 && l['train/tokens']! <= 2 * 16 + 2 * 64, String(l['train/tokens']));
+    assert.notEqual(a[0]!['loss'], a[1]!['loss'], 'fresh documents each step');
+    const b = run('b');
+    assert.deepEqual(b.map((l) => l['loss']), a.map((l) => l['loss']), 'pure in the step: the same losses again');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -117,3 +117,12 @@ test('recipe schema: pretrain.lengths needs repeated documents and increasing fr
   assert.equal(SftSchema.parse({ steps: 3 }).replay, null);
   assert.equal(SftSchema.parse({ steps: 3, replay: { documents: 4 } }).replay?.documents, 4);
 });
+
+test('recipe schema: stream documents, keepFirst and softmax corpus are checked together', async () => {
+  const { PretrainSchema } = await import('../../src/train/config.ts');
+  const msg = (v: unknown) => { const r = PretrainSchema.safeParse(v); assert.equal(r.success, false); return JSON.stringify(r.error?.issues); };
+  assert.match(msg({ steps: 1, documents: { kind: 'synth', stream: true } }), /stream needs documents.kind repeated/);
+  assert.match(msg({ steps: 1, documents: { kind: 'repeated', stream: true }, softmax: 'corpus' }), /fixed document pool/);
+  assert.match(msg({ steps: 1, documents: { kind: 'repeated' }, keepFirst: 0.5 }), /keepFirst needs lengths and documents.stream/);
+  assert.equal(PretrainSchema.parse({ steps: 1 }).beta2, 0.999);
+});
