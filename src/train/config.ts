@@ -125,7 +125,7 @@ export const DataSchema = z
 const ScheduleSchema = z.enum(['constant', 'linear', 'cosine']);
 
 /** Plain documents for next-token pretraining (and for replay during SFT). */
-export const PretrainDocumentsSchema = z
+const PretrainDocumentsObject = z
   .strictObject({
     kind: z.enum(['synth', 'repeated']).default('synth').describe('synth: the data.synth.pretrain documents (facts once); repeated: facts repeated within each document (induction signal), generated here'),
     count: posInt().default(4096).describe('repeated: documents generated (batches cycle over them)'),
@@ -138,7 +138,9 @@ export const PretrainDocumentsSchema = z
     orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
     copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
     stream: z.boolean().default(false).describe('repeated: fresh documents at every pretraining step (document j of step s is pure in seed, stage and s·batch + j) instead of cycling over `count` (a small model memorises a cycled pool; demo-study §7)'),
-  })
+  });
+
+export const PretrainDocumentsSchema = PretrainDocumentsObject
   .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0, stream: false });
 
 export const PretrainSchema = z.strictObject({
@@ -189,7 +191,7 @@ export const SftSchema = z.strictObject({
   replay: z
     .strictObject({
       documents: posInt().describe('plain documents added to every SFT step'),
-      source: PretrainDocumentsSchema.optional().describe('which documents (kind repeated); default: pretrain.documents'),
+      source: PretrainDocumentsObject.optional().describe('which documents (kind repeated); default: pretrain.documents'),
     })
     .nullable()
     .default(null)
