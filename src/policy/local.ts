@@ -243,10 +243,6 @@ export class LocalPolicy implements Policy {
   }
 
   /**
-   * Merges the LoRA adapters into the base weights (W += alpha/r·B·A) and drops them: the
-   * policy then trains all weights. The optimizer state of the adapters is discarded.
-   */
-  /**
    * Restricts the softmax of forward / forwardBackward to `allowed` token ids (null: the
    * full vocabulary). Sampling is not affected. See QwenModel.setSoftmaxVocabulary.
    */
@@ -254,6 +250,10 @@ export class LocalPolicy implements Policy {
     this.model.setSoftmaxVocabulary(allowed);
   }
 
+  /**
+   * Merges the LoRA adapters into the base weights (W += alpha/r·B·A) and drops them: the
+   * policy then trains all weights. The optimizer state of the adapters is discarded.
+   */
   mergeAdapters(): void {
     const lora = this.model.lora;
     if (!lora) return;
