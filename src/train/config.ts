@@ -338,6 +338,7 @@ export type Recipe = z.infer<typeof RecipeSchema>;
 export type RlConfig = z.infer<typeof RlSchema>;
 export type SftConfig = z.infer<typeof SftSchema>;
 export type PretrainConfig = z.infer<typeof PretrainSchema>;
+export type PretrainDocuments = z.infer<typeof PretrainDocumentsObject>;
 export type EvalConfig = z.infer<typeof EvalSchema>;
 
 /** Aggregation mode of an algorithm when the recipe does not set one. */

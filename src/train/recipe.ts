@@ -56,7 +56,7 @@ import type { ResultsRow } from '../observe/run-data.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
 import { CheckpointStore } from './checkpoint.ts';
-import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Recipe } from './config.ts';
+import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type PretrainDocuments, type Recipe } from './config.ts';
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
@@ -224,7 +224,7 @@ export class RecipeRun {
 
   private async setup(): Promise<void> {
     const r = this.recipe;
-    if (r.sft?.replay && (r.sft.replay.source ?? r.pretrain?.documents)?.kind !== 'repeated') throw new UserError('sft.replay needs documents of kind repeated: sft.replay.source, or a pretrain section whose documents are');
+    if (r.sft?.replay) this.replaySource(); // fails before anything is written
     mkdirSync(this.runDir, { recursive: true });
     if (!this.opts.resume) {
       const existing = readdirSync(this.runDir).filter((n) => !n.startsWith('.'));
@@ -408,12 +408,15 @@ export class RecipeRun {
     // when the stage is reached, so a resumed run rebuilds exactly the same batches.
     const stages = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
     let built: { stage: number; datums: Datum[]; buckets: number[][]; s: SupervisedSettings } | null = null;
-    const stageDatums = (k: number): Datum[] => {
-      const st = stages[k]!;
-      return docs.kind === 'repeated'
-        ? repeatedFactsDatums(this.tok, k === 0 ? seed : seed + 7919 * k, docs.count, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText)
-        : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
-    };
+    // Stage k's documents: their own seed, the stage's length and fact count.
+    const stageSeed = (k: number) => (k === 0 ? seed : seed + 7919 * k);
+    const stageDocs = (k: number) => ({ ...docs, tokens: stages[k]!.tokens, facts: stages[k]!.facts });
+    const stageDatums = (k: number): Datum[] => docs.kind === 'repeated'
+      ? repeatedFactsDatums(this.tok, stageSeed(k), docs.count, stageDocs(k), this.endOfText)
+      : pretrainDatums(this.tok, this.data.pretrain, this.endOfText);
+    // pretrain.softmax corpus: the ids the stages so far use (stages [0, corpusStages)).
+    const corpusIds = new Set<number>();
+    let corpusStages = 0;
     const forStep = (step: number) => {
       let k = 0;
       while (k + 1 < stages.length && step >= stages[k + 1]!.fromStep) k++;
@@ -435,16 +438,13 @@ export class RecipeRun {
       }
       return built;
     };
-    const corpusIds = new Set<number>();
-    let corpusStages = 0;
     // Stream documents: document j of step s is index s·n + j of its stage's stream (the
     // first `keepFirst` share from stage 0's stream at stage 0's length), pure in the step.
     const streamBatch = (k: number, step: number, n: number): Datum[] => {
       const nFirst = k > 0 ? Math.round(p.keepFirst * n) : 0;
       return Array.from({ length: n }, (_, j) => {
         const kk = j < nFirst ? 0 : k;
-        const st = stages[kk]!;
-        return repeatedFactsDatum(this.tok, kk === 0 ? seed : seed + 7919 * kk, step * n + j, { ...docs, tokens: st.tokens, facts: st.facts }, this.endOfText);
+        return repeatedFactsDatum(this.tok, stageSeed(kk), step * n + j, stageDocs(kk), this.endOfText);
       });
     };
     const bar = this.bar('pretrain', p.steps, 'step');
@@ -453,9 +453,8 @@ export class RecipeRun {
       const t = performance.now();
       const step = this.state.phaseStep;
       const { datums, buckets, s, stage } = forStep(step);
-      const m = docs.stream
-        ? await supervisedStep(this.policy, [], [], step, s, this.fm, streamBatch(stage, step, s.batchSize))
-        : await supervisedStep(this.policy, datums, buckets, step, s, this.fm);
+      // Stream documents: no pool (datums and buckets are empty), the step's batch is all extra.
+      const m = await supervisedStep(this.policy, datums, buckets, step, s, this.fm, docs.stream ? streamBatch(stage, step, s.batchSize) : []);
       if (p.softmax === 'corpus') m['train/softmax_vocab'] = corpusIds.size;
       this.state.phaseStep++;
       const dt = (performance.now() - t) / 1000;
@@ -501,13 +500,21 @@ export class RecipeRun {
 
   private replayPool: Datum[] | null = null;
 
+  /** The documents sft.replay draws from: its own source, else pretrain.documents; they must be of kind repeated. */
+  private replaySource(): PretrainDocuments {
+    const docs = this.recipe.sft?.replay?.source ?? this.recipe.pretrain?.documents;
+    if (docs?.kind !== 'repeated') throw new UserError('sft.replay needs documents of kind repeated: sft.replay.source, or a pretrain section whose documents are');
+    return docs;
+  }
+
   /** The replayed plain documents of SFT step `step` (sft.replay; cycling over a fixed pool). */
   private replayAt(step: number): Datum[] {
     const n = this.recipe.sft?.replay?.documents ?? 0;
-    const docs = this.recipe.sft?.replay?.source ?? this.recipe.pretrain?.documents;
     if (n === 0) return [];
-    if (!docs || docs.kind !== 'repeated') throw new UserError('sft.replay needs documents of kind repeated: sft.replay.source, or a pretrain section whose documents are');
-    this.replayPool ??= repeatedFactsDatums(this.tok, (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729, docs.count, docs, this.endOfText);
+    if (!this.replayPool) {
+      const docs = this.replaySource();
+      this.replayPool = repeatedFactsDatums(this.tok, (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729, docs.count, docs, this.endOfText);
+    }
     return Array.from({ length: n }, (_, i) => this.replayPool![(step * n + i) % this.replayPool!.length]!);
   }
 
