@@ -236,7 +236,7 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   metrics['prompt_length/mean'] = generated.reduce((a, g) => a + g.item.prompt.length, 0) / Math.max(1, generated.length);
   metrics['curriculum/phase'] = ctx.curriculum.stage + 1;
   metrics['train/num_groups_trained'] = trained.length;
-  const versions = generated.flatMap((g) => g.samples.map((x) => (x as { weightVersion?: number }).weightVersion)).filter((v): v is number => v !== undefined);
+  const versions = generated.flatMap((g) => g.samples.map(versionOf)).filter((v): v is number => v !== undefined);
   if (versions.length > 0) metrics['rollout/weight_version'] = Math.min(...versions);
 
   // Advantages over the trained groups (shaped rewards, trap 12).
@@ -298,9 +298,12 @@ export async function rlStep(ctx: RlContext, step: number, lr: number): Promise<
   const sampledTokens = generated.reduce((a, g) => a + g.item.prompt.length + g.samples.reduce((b, s) => b + s.tokens.length, 0), 0);
   metrics['perf/throughput'] = (sampledTokens + metrics['perf/total_num_tokens'] * rl.ppoEpochs) / metrics['timing_s/step'];
 
-  const samples = generated.slice(0, rl.samplesToKeep).map((g) => ({
-    id: g.id, response: ctx.decode(g.samples[0]?.tokens ?? []), reward: g.rewards_G[0] ?? 0, acc: (g.acc_G[0] ?? 0) === 1,
-    ...(versionOf(g.samples[0]) !== undefined ? { weight_version: versionOf(g.samples[0]) } : {}),
-  }));
+  const samples = generated.slice(0, rl.samplesToKeep).map((g) => {
+    const version = versionOf(g.samples[0]);
+    return {
+      id: g.id, response: ctx.decode(g.samples[0]?.tokens ?? []), reward: g.rewards_G[0] ?? 0, acc: (g.acc_G[0] ?? 0) === 1,
+      ...(version !== undefined ? { weight_version: version } : {}),
+    };
+  });
   return { metrics, flops, samples };
 }
