@@ -4,105 +4,102 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const tinyRecipe = join(root, 'recipes', 'demo-tiny.yaml');
 
-test('longrl pretrain writes only pretrain metrics and an HF base model folder', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'longrl-pretrain-'));
+/** Runs the CLI (`longrl ARGS...`) from the package root. */
+function longrl(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), ...args], { cwd: root, encoding: 'utf8' });
+}
+
+/** The run folder's metrics.jsonl lines. */
+function metricsOf(runDir: string): Record<string, number>[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+}
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+function inTmp(prefix: string, fn: (tmp: string) => void): void {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
   try {
-    const out = join(tmp, 'run');
-    const res = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out, '--set', 'pretrain.steps=2'], { cwd: root, encoding: 'utf8' });
-    assert.equal(res.status, 0, res.stderr + res.stdout);
-    assert.equal(res.stdout.trim().split('\n').at(-1), `Run folder: ${out}`);
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { phase: string; step: number });
-    assert.deepEqual(lines.map((l) => [l.phase, l.step]), [['pretrain', 1], ['pretrain', 2]]);
-    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(existsSync(join(out, 'models', 'final', f)), f);
-    assert.ok(!existsSync(join(out, 'results.json')), 'no evaluation in a pretrain run');
-
-    const bad = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', join(tmp, 'x'), '--set', 'pretrain=null'], { cwd: root, encoding: 'utf8' });
-    assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /no pretrain section/);
+    fn(tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-});
+}
 
-test('longrl pretrain: a length curriculum keeps tokens per step and switches documents at fromStep; copy documents run', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'longrl-pretrain-'));
-  try {
-    const out = join(tmp, 'run');
-    const res = spawnSync(process.execPath, [
-      join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
-      '--set', 'pretrain.steps=4',
-      '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6, copyProb: 0.5}',
+test('longrl pretrain writes only pretrain metrics and an HF base model folder', { timeout: 300_000 }, () => inTmp('longrl-pretrain-', (tmp) => {
+  const out = join(tmp, 'run');
+  const res = longrl('pretrain', tinyRecipe, '--out', out, '--set', 'pretrain.steps=2');
+  assert.equal(res.status, 0, res.stderr + res.stdout);
+  assert.equal(res.stdout.trim().split('\n').at(-1), `Run folder: ${out}`);
+  const lines = metricsOf(out) as unknown as { phase: string; step: number }[];
+  assert.deepEqual(lines.map((l) => [l.phase, l.step]), [['pretrain', 1], ['pretrain', 2]]);
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(existsSync(join(out, 'models', 'final', f)), f);
+  assert.ok(!existsSync(join(out, 'results.json')), 'no evaluation in a pretrain run');
+
+  const bad = longrl('pretrain', tinyRecipe, '--out', join(tmp, 'x'), '--set', 'pretrain=null');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /no pretrain section/);
+}));
+
+test('longrl pretrain: a length curriculum keeps tokens per step and switches documents at fromStep; copy documents run', { timeout: 300_000 }, () => inTmp('longrl-pretrain-', (tmp) => {
+  const out = join(tmp, 'run');
+  const res = longrl(
+    'pretrain', tinyRecipe, '--out', out,
+    '--set', 'pretrain.steps=4',
+    '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6, copyProb: 0.5}',
+    '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
+    '--set', 'pretrain.softmax=corpus',
+  );
+  assert.equal(res.status, 0, res.stderr + res.stdout);
+  const lines = metricsOf(out);
+  // batchSize 4 at 64 tokens = 16 documents of 16 tokens in the first stage.
+  assert.deepEqual(lines.map((l) => l['train/sequences']), [16, 16, 4, 4]);
+  assert.ok(lines.slice(0, 2).every((l) => l['train/tokens']! <= 16 * 16));
+  assert.ok(lines.slice(2).every((l) => l['train/tokens']! > 16 * 4), 'longer documents in the second stage');
+  // The softmax runs over the ids the documents use (stage 2 adds its own), far fewer
+  // than the vocabulary: the first loss is about ln(that count), not ln(vocab).
+  const vocab = lines.map((l) => l['train/softmax_vocab']!);
+  assert.equal(vocab[0], vocab[1]);
+  assert.ok(vocab[2]! >= vocab[1]! && vocab[2]! < 1024, String(vocab));
+  assert.ok(Math.abs(lines[0]!['loss']! - Math.log(vocab[0]!)) < 0.2, `${lines[0]!['loss']} vs ln ${vocab[0]}`);
+}));
+
+test('sft.replay adds pretraining documents to every SFT and sft-continued step', { timeout: 300_000 }, () => inTmp('longrl-replay-', (tmp) => {
+  const out = join(tmp, 'run');
+  const res = longrl('train', tinyRecipe, '--out', out, '--set', 'pretrain=null', '--set', 'sft.replay={documents: 2, source: {kind: repeated, count: 16, tokens: 64, facts: 6}}');
+  assert.equal(res.status, 0, res.stderr + res.stdout);
+  const sft = (metricsOf(out) as Record<string, unknown>[]).filter((l) => l['phase'] === 'sft');
+  assert.ok(sft.length > 0 && sft.some((l) => l['baseline'] === 'sft-continued'));
+  for (const l of sft) assert.equal(l['train/sequences'], 4 + 2, `step ${String(l['step'])}: batchSize 4 + 2 replayed documents`);
+  const bad = longrl('train', tinyRecipe, '--out', join(tmp, 'bad'), '--set', 'sft.replay={documents: 2}');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /sft.replay needs documents of kind repeated/);
+}));
+
+test('longrl pretrain: stream documents (fresh every step, pure in the step) with keepFirst mixing the first length in', { timeout: 300_000 }, () => inTmp('longrl-stream-', (tmp) => {
+  const run = (name: string) => {
+    const out = join(tmp, name);
+    const res = longrl(
+      'pretrain', tinyRecipe, '--out', out,
+      '--set', 'pretrain.steps=4', '--set', 'pretrain.beta2=0.95', '--set', 'pretrain.keepFirst=0.5',
+      '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, copyProb: 0.5, stream: true}',
       '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
-      '--set', 'pretrain.softmax=corpus',
-    ], { cwd: root, encoding: 'utf8' });
+    );
     assert.equal(res.status, 0, res.stderr + res.stdout);
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-    // batchSize 4 at 64 tokens = 16 documents of 16 tokens in the first stage.
-    assert.deepEqual(lines.map((l) => l['train/sequences']), [16, 16, 4, 4]);
-    assert.ok(lines.slice(0, 2).every((l) => l['train/tokens']! <= 16 * 16));
-    assert.ok(lines.slice(2).every((l) => l['train/tokens']! > 16 * 4), 'longer documents in the second stage');
-    // The softmax runs over the ids the documents use (stage 2 adds its own), far fewer
-    // than the vocabulary: the first loss is about ln(that count), not ln(vocab).
-    const vocab = lines.map((l) => l['train/softmax_vocab']!);
-    assert.equal(vocab[0], vocab[1]);
-    assert.ok(vocab[2]! >= vocab[1]! && vocab[2]! < 1024, String(vocab));
-    assert.ok(Math.abs(lines[0]!['loss']! - Math.log(vocab[0]!)) < 0.2, `${lines[0]!['loss']} vs ln ${vocab[0]}`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
-
-
-test('sft.replay adds pretraining documents to every SFT and sft-continued step', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'longrl-replay-'));
-  try {
-    const out = join(tmp, 'run');
-    const res = spawnSync(process.execPath, [
-      join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
-      '--set', 'pretrain=null', '--set', 'sft.replay={documents: 2, source: {kind: repeated, count: 16, tokens: 64, facts: 6}}',
-    ], { cwd: root, encoding: 'utf8' });
-    assert.equal(res.status, 0, res.stderr + res.stdout);
-    const sft = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['phase'] === 'sft');
-    assert.ok(sft.length > 0 && sft.some((l) => l['baseline'] === 'sft-continued'));
-    for (const l of sft) assert.equal(l['train/sequences'], 4 + 2, `step ${String(l['step'])}: batchSize 4 + 2 replayed documents`);
-    const bad = spawnSync(process.execPath, [join(root, 'bin', 'longrl.js'), 'train', join(root, 'recipes', 'demo-tiny.yaml'), '--out', join(tmp, 'bad'), '--set', 'sft.replay={documents: 2}'], { cwd: root, encoding: 'utf8' });
-    assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /sft.replay needs documents of kind repeated/);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
-
-test('longrl pretrain: stream documents (fresh every step, pure in the step) with keepFirst mixing the first length in', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'longrl-stream-'));
-  try {
-    const run = (name: string) => {
-      const out = join(tmp, name);
-      const res = spawnSync(process.execPath, [
-        join(root, 'bin', 'longrl.js'), 'pretrain', join(root, 'recipes', 'demo-tiny.yaml'), '--out', out,
-        '--set', 'pretrain.steps=4', '--set', 'pretrain.beta2=0.95', '--set', 'pretrain.keepFirst=0.5',
-        '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, copyProb: 0.5, stream: true}',
-        '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 64, facts: 6}]',
-      ], { cwd: root, encoding: 'utf8' });
-      assert.equal(res.status, 0, res.stderr + res.stdout);
-      return readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-    };
-    const a = run('a');
-    assert.deepEqual(a.map((l) => l['train/sequences']), [16, 16, 4, 4]);
-    // Stage 2: two 16-token documents and two of up to 64 tokens per step.
-    for (const l of a.slice(2)) assert.ok(l['train/tokens']! > 2 * 16 + 2 * 16 && l['train/tokens']! <= 2 * 16 + 2 * 64, String(l['train/tokens']));
-    assert.notEqual(a[0]!['loss'], a[1]!['loss'], 'fresh documents each step');
-    const b = run('b');
-    assert.deepEqual(b.map((l) => l['loss']), a.map((l) => l['loss']), 'pure in the step: the same losses again');
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
+    return metricsOf(out);
+  };
+  const a = run('a');
+  assert.deepEqual(a.map((l) => l['train/sequences']), [16, 16, 4, 4]);
+  // Stage 2: two 16-token documents and two of up to 64 tokens per step.
+  for (const l of a.slice(2)) assert.ok(l['train/tokens']! > 2 * 16 + 2 * 16 && l['train/tokens']! <= 2 * 16 + 2 * 64, String(l['train/tokens']));
+  assert.notEqual(a[0]!['loss'], a[1]!['loss'], 'fresh documents each step');
+  const b = run('b');
+  assert.deepEqual(b.map((l) => l['loss']), a.map((l) => l['loss']), 'pure in the step: the same losses again');
+}));
