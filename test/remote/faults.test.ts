@@ -13,14 +13,12 @@ import { dirname, join } from 'node:path';
 import { LocalPolicy } from '../../src/policy/local.ts';
 import type { AdamParams } from '../../src/policy/types.ts';
 import { RemotePolicy, TinkerClient } from '../../src/remote/index.ts';
-import { makeModelFolder, rlLoop, startTinker } from './helpers.ts';
+import { makeModelFolder, rlLoop, startTinker, withTinker } from './helpers.ts';
 
 const adam: AdamParams = { learningRate: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01, gradClipNorm: 1 };
 
 test('every fault is retried and counted; no step is applied twice; results equal the clean local run', async () => {
-  const dir = makeModelFolder();
-  const fx = await startTinker({
-    modelDir: dir,
+  await withTinker({
     longPollMs: 500,
     faults: {
       create_session: ['http500'],
@@ -32,8 +30,7 @@ test('every fault is retried and counted; no step is applied twice; results equa
       asample: ['drop_after', 'none', 'duplicate', 'http429'],
       retrieve_future: ['try_again', 'http408', 'http410', 'none', 'http500', 'http429', 'http429', 'drop', 'try_again', 'http410', 'none', 'http410'],
     },
-  });
-  try {
+  }, async (fx, dir) => {
     const want = await rlLoop(LocalPolicy.fromFolder(dir), adam, 2);
     const remote = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 0, backoffBaseMs: 1 });
     const got = await rlLoop(remote, adam, 2);
@@ -49,16 +46,11 @@ test('every fault is retried and counted; no step is applied twice; results equa
     const injected = Object.values(fx.service.faults.injected).reduce((a, b) => a + b, 0);
     assert.ok(injected >= 25, `faults injected: ${JSON.stringify(fx.service.faults.injected)}`);
     remote.close();
-  } finally {
-    await fx.close();
-    rmSync(dirname(dir), { recursive: true, force: true });
-  }
+  });
 });
 
 test('server: seq_id order is strict, unknown fields are ignored, load_weights must come first', async () => {
-  const dir = makeModelFolder();
-  const fx = await startTinker({ modelDir: dir, longPollMs: 100 });
-  try {
+  await withTinker({ longPollMs: 100 }, async (fx, dir) => {
     const c = new TinkerClient({ url: fx.url, backoffBaseMs: 1 });
     const s = await c.call('create_session', { tags: [], user_metadata: {}, sdk_version: '0.24.0', type: 'create_session', project_id: 'p' });
     const m = await c.op('create_model', { session_id: s['session_id'], model_seq_id: 0, base_model: 'tiny', lora_config: { rank: 2, train_mlp: true, train_attn: true, train_unembed: false }, type: 'create_model' });
@@ -83,16 +75,11 @@ test('server: seq_id order is strict, unknown fields are ignored, load_weights m
     await assert.rejects(c.op('forward_backward', { model_id, seq_id: 3, forward_backward_input: { data: [datum], loss_fn: 'dro' } }), /not supported/);
     const h = await fetch(`${fx.url}/api/v1/healthz`);
     assert.deepEqual(await h.json(), { status: 'ok' });
-  } finally {
-    await fx.close();
-    rmSync(dirname(dir), { recursive: true, force: true });
-  }
+  });
 });
 
 test('a session without heartbeat expires and its model is unloaded; with heartbeat it stays', async () => {
-  const dir = makeModelFolder();
-  const fx = await startTinker({ modelDir: dir, sessionTimeoutMs: 1000, longPollMs: 100 });
-  try {
+  await withTinker({ sessionTimeoutMs: 1000, longPollMs: 100 }, async (fx, dir) => {
     const alive = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 2, heartbeatMs: 100, backoffBaseMs: 1 });
     const silent = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 2, heartbeatMs: 60_000, backoffBaseMs: 1 });
     await new Promise((r) => setTimeout(r, 2500));
@@ -104,10 +91,7 @@ test('a session without heartbeat expires and its model is unloaded; with heartb
     assert.ok((alive.counters['remote/heartbeat'] ?? 0) > 0);
     alive.close();
     silent.close();
-  } finally {
-    await fx.close();
-    rmSync(dirname(dir), { recursive: true, force: true });
-  }
+  });
 });
 
 test('resume after a server restart from the remote checkpoint equals the uninterrupted run', async () => {
@@ -140,9 +124,7 @@ test('resume after a server restart from the remote checkpoint equals the uninte
 });
 
 test('batches are split under the request limits; each chunk gets its own seq_id and gradients accumulate', async () => {
-  const dir = makeModelFolder();
-  const fx = await startTinker({ modelDir: dir, longPollMs: 200 });
-  try {
+  await withTinker({ longPollMs: 200 }, async (fx, dir) => {
     const want = await rlLoop(LocalPolicy.fromFolder(dir), adam, 2);
     const remote = await RemotePolicy.create({ url: fx.url, baseModel: 'tiny', loraRank: 0, backoffBaseMs: 1, maxDatumsPerRequest: 3, maxRequestBytes: 4000 });
     const got = await rlLoop(remote, adam, 2);
@@ -156,16 +138,11 @@ test('batches are split under the request limits; each chunk gets its own seq_id
     assert.ok(fx.service.applied['forward_backward']! >= 6, JSON.stringify(fx.service.applied));
     assert.ok(fx.service.applied['forward']! >= 12);
     remote.close();
-  } finally {
-    await fx.close();
-    rmSync(dirname(dir), { recursive: true, force: true });
-  }
+  });
 });
 
 test('a long poll cut by the client\'s HTTP timeout is polled again, not counted as a failure', async () => {
-  const dir = makeModelFolder();
-  const fx = await startTinker({ modelDir: dir, longPollMs: 1000 });
-  try {
+  await withTinker({ longPollMs: 1000 }, async (fx, dir) => {
     const c = new TinkerClient({ url: fx.url, backoffBaseMs: 1 });
     const poller = new TinkerClient({ url: fx.url, backoffBaseMs: 1, httpTimeoutMs: 150, maxRetries: 1 });
     const s = await c.call('create_session', {});
@@ -178,8 +155,5 @@ test('a long poll cut by the client\'s HTTP timeout is polled again, not counted
     const r = await result;
     assert.equal((r['metrics'] as Record<string, number>)['step:max'], 1);
     assert.ok((poller.counters['remote/poll_timeout'] ?? 0) >= 1, JSON.stringify(poller.counters));
-  } finally {
-    await fx.close();
-    rmSync(dirname(dir), { recursive: true, force: true });
-  }
+  });
 });

@@ -1,8 +1,8 @@
 /** Shared fixtures of the remote tests: a tiny model folder and a Tinker server on 127.0.0.1. */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { writeModelFolder } from '../../src/model/folder.ts';
@@ -39,6 +39,21 @@ export async function startTinker(opts: TinkerServiceOptions): Promise<TinkerFix
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * Runs `fn` against a Tinker service on 127.0.0.1 over a fresh tiny model folder (`dir`);
+ * the server is closed and the folder removed afterwards, whatever `fn` did.
+ */
+export async function withTinker(opts: Omit<TinkerServiceOptions, 'modelDir'>, fn: (fx: TinkerFixture, dir: string) => Promise<void>): Promise<void> {
+  const dir = makeModelFolder();
+  const fx = await startTinker({ modelDir: dir, ...opts });
+  try {
+    await fn(fx, dir);
+  } finally {
+    await fx.close();
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
 }
 
 export function checksum(a: Float32Array): string {
