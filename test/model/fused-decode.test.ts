@@ -3,7 +3,8 @@
  * (Decoder.stepKernels) and the TypeScript fallback, on random models: Qwen2 with biases,
  * Qwen3 (q/k norm, head_dim independent of hidden), YaRN tables, GQA and MHA, odd sizes;
  * single streams appending to their prompt cache and groups sharing a prefix; every ISA and
- * 1 and 2 threads (bit-identical across thread counts); LoRA policies keep the kernel path.
+ * 1 and 2 threads (bit-identical across thread counts: the step's phases split rows, heads
+ * and columns by thread count); LoRA policies keep the kernel path.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,9 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ['GQA 8/1, wide', { hidden_size: 64, intermediate_size: 130, num_attention_heads: 8, num_key_value_heads: 1, head_dim: 8, num_hidden_layers: 3 }],
   // Big enough that the matmuls and the attention take the pool's parallel paths.
   ['parallel paths, transposed-key scores (hidden 256, D 64, GQA 4/1, 700-token prompt)', { hidden_size: 256, intermediate_size: 704, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 64, num_hidden_layers: 1, vocab_size: 1200, max_position_embeddings: 1024 }],
+  // Two threads on odd shapes: heads of 10 columns split QKV at columns that are not
+  // multiples of 4 (mm_group's tail sums), odd intermediate and vocabulary column splits.
+  ['parallel paths, odd splits (hidden 250, D 10, H 6, Hkv 2, inter 701, vocab 1001)', { hidden_size: 250, intermediate_size: 701, num_attention_heads: 6, num_key_value_heads: 2, head_dim: 10, num_hidden_layers: 1, vocab_size: 1001 }],
 ];
 
 /** Two prompts of different lengths; layout: one single stream each, or groups of 2 and 3. */
