@@ -157,6 +157,20 @@ export const PretrainSchema = z.strictObject({
     .enum(['full', 'corpus'])
     .default('full')
     .describe('corpus: the softmax of this phase runs over the token ids its documents use (the rest of a byte-level BPE vocabulary never occurs; pushing it down first delays the induction circuit several-fold, demo-study §7); SFT and RL always use the full vocabulary'),
+  copy: z
+    .strictObject({
+      half: posInt().default(8).describe('entities copied (the document is these, a gap of filler words, the same again)'),
+      stages: z
+        .array(z.strictObject({
+          fromStep: int().min(0).describe('first step of this stage'),
+          gapMax: int().min(0).describe('most filler words between the two copies (drawn uniformly from 0..gapMax)'),
+          share: z.number().min(0).max(1).describe('share of each step\'s documents that are gap-copy documents (the rest are documents.kind repeated)'),
+        }))
+        .min(1),
+    })
+    .nullable()
+    .default(null)
+    .describe('gap-copy documents mixed into the stream: the content-matching (induction) circuit forms on them at short gaps and extends as the gap grows in small steps, which fact documents alone do not do (demo-study §9); needs documents.stream; null = off'),
   lengths: z
     .array(z.strictObject({
       fromStep: int().min(0).describe('first step of this stage'),
@@ -169,6 +183,13 @@ export const PretrainSchema = z.strictObject({
   if (p.documents.stream && p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['documents', 'stream'], message: 'documents.stream needs documents.kind repeated' });
   if (p.documents.stream && p.softmax === 'corpus') ctx.addIssue({ code: 'custom', path: ['softmax'], message: 'softmax corpus needs a fixed document pool (documents.stream false)' });
   if (p.keepFirst > 0 && !(p.documents.stream && p.lengths)) ctx.addIssue({ code: 'custom', path: ['keepFirst'], message: 'pretrain.keepFirst needs lengths and documents.stream true' });
+  if (p.copy) {
+    if (!p.documents.stream) ctx.addIssue({ code: 'custom', path: ['copy'], message: 'pretrain.copy needs documents.kind repeated with stream true' });
+    if (p.copy.stages[0]!.fromStep !== 0) ctx.addIssue({ code: 'custom', path: ['copy', 'stages', 0, 'fromStep'], message: 'pretrain.copy.stages must start with fromStep 0' });
+    p.copy.stages.forEach((c, i) => {
+      if (i > 0 && c.fromStep <= p.copy!.stages[i - 1]!.fromStep) ctx.addIssue({ code: 'custom', path: ['copy', 'stages', i, 'fromStep'], message: 'fromStep must increase' });
+    });
+  }
   if (!p.lengths) return;
   if (p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths needs documents.kind repeated' });
   if (p.lengths.length === 0 || p.lengths[0]!.fromStep !== 0) ctx.addIssue({ code: 'custom', path: ['lengths'], message: 'pretrain.lengths must start with fromStep 0' });

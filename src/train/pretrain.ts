@@ -14,6 +14,10 @@
  *   is another fact's key, as in the 2-hop task) and "ordered" documents (facts, filler,
  *   the same facts again in order). Entities come from the pretrain pool (both splits'
  *   entities, see data/synth/vocab.ts); document i draws from `Rng.derive(seed, i)`.
+ *
+ * With `pretrain.copy`, a share of every step's stream is gap-copy documents instead
+ * (`gapCopyText`): the signal that forms the content-matching circuit and, with a gap
+ * that grows, extends it to the lengths the tasks need.
  */
 import type { Datum } from '../policy/types.ts';
 import type { DocQARecord } from '../data/record.ts';
@@ -51,6 +55,37 @@ export interface RepeatedDocOptions {
 }
 
 const LINK_WORDS = ['so', 'then', 'again', 'also'] as const;
+
+/** A gap-copy document: `half` entities, up to `gapMax` filler words, the same entities again. */
+export interface GapCopyOptions {
+  half: number;
+  gapMax: number;
+}
+
+/**
+ * The text of gap-copy document `index` (pure in seed and index): `half` entities drawn
+ * from the pool's keys and values, 0..gapMax filler words (the gap length drawn
+ * uniformly), then the same entities in the same order. Every entity of the second half
+ * after the first is predictable only by finding its predecessor's earlier occurrence and
+ * copying what followed it: the content-matching (induction) signal, densest and free of
+ * any fixed offset because the gap varies. Grown in small steps, the gap extends the
+ * circuit to long distances; fact documents alone form it only at ~32 tokens and it does
+ * not extend (docs/demo-study.md §9).
+ */
+export function gapCopyText(seed: number, index: number, o: GapCopyOptions, pool: EntityPool): string {
+  const rng = Rng.derive(seed, `gap-copy|${index}`);
+  const entities = [...pool.keys, ...pool.values];
+  const copied = Array.from({ length: o.half }, () => rng.pick(entities));
+  const gapWords = rng.int(o.gapMax + 1);
+  const gap: string[] = [];
+  while (gap.length < gapWords) gap.push(...fillerSentence(rng));
+  return [...copied, ...gap.slice(0, gapWords), ...copied].join(' ');
+}
+
+/** Gap-copy document `index` as a next-token datum (a leading end-of-text, no cut: its length is 2·half + gap words). */
+export function gapCopyDatum(tok: TextTokenizer, seed: number, index: number, o: GapCopyOptions, endOfText: number, pool: EntityPool = pretrainPool()): Datum {
+  return documentDatum([endOfText, ...tok.encode(` ${gapCopyText(seed, index, o, pool)}`)]);
+}
 
 /** The text of repeated-facts document `index` (pure in seed and index). */
 export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOptions, pool: EntityPool): string {

@@ -60,7 +60,7 @@ import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Pretr
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
-import { pretrainDatums, repeatedFactsDatum, repeatedFactsDatums } from './pretrain.ts';
+import { gapCopyDatum, pretrainDatums, repeatedFactsDatum, repeatedFactsDatums } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
 import { createRemoteSampler } from './remote-sampler-factory.ts';
@@ -439,10 +439,14 @@ export class RecipeRun {
       return built;
     };
     // Stream documents: document j of step s is index s·n + j of its stage's stream (the
-    // first `keepFirst` share from stage 0's stream at stage 0's length), pure in the step.
+    // first `keepFirst` share of the fact documents from stage 0's stream at stage 0's
+    // length; the last `copy` share gap-copy documents), pure in the step.
     const streamBatch = (k: number, step: number, n: number): Datum[] => {
-      const nFirst = k > 0 ? Math.round(p.keepFirst * n) : 0;
+      const copy = p.copy ? [...p.copy.stages].reverse().find((c) => step >= c.fromStep)! : null;
+      const nFacts = n - (copy ? Math.round(copy.share * n) : 0);
+      const nFirst = k > 0 ? Math.round(p.keepFirst * nFacts) : 0;
       return Array.from({ length: n }, (_, j) => {
+        if (j >= nFacts) return gapCopyDatum(this.tok, seed, step * n + j, { half: p.copy!.half, gapMax: copy!.gapMax }, this.endOfText);
         const kk = j < nFirst ? 0 : k;
         return repeatedFactsDatum(this.tok, stageSeed(kk), step * n + j, stageDocs(kk), this.endOfText);
       });

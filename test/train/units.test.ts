@@ -105,6 +105,41 @@ test('copy pretraining documents: a fact table stated three times in the same or
   assert.equal(repeatedFactsText(5, 1, plain, pool), repeatedFactsText(5, 1, legacy, pool));
 });
 
+test('gap-copy pretraining documents: the same entities twice, 0..gapMax filler words between', async () => {
+  const { gapCopyText } = await import('../../src/train/pretrain.ts');
+  const { entityPools } = await import('../../src/data/synth/vocab.ts');
+  const pool = entityPools().pretrain;
+  const entities = new Set([...pool.keys, ...pool.values]);
+  const gaps = new Set<number>();
+  for (let i = 0; i < 40; i++) {
+    const text = gapCopyText(9, i, { half: 6, gapMax: 12 }, pool);
+    assert.equal(gapCopyText(9, i, { half: 6, gapMax: 12 }, pool), text, 'pure in (seed, index)');
+    const words = text.split(' ');
+    const gap = words.length - 12;
+    assert.ok(gap >= 0 && gap <= 12, `gap ${gap}: ${text}`);
+    gaps.add(gap);
+    assert.deepEqual(words.slice(0, 6), words.slice(6 + gap), text);
+    for (const w of words.slice(0, 6)) assert.ok(entities.has(w), `${w} is an entity`);
+    for (const w of words.slice(6, 6 + gap)) assert.ok(!entities.has(w), `${w} in the gap is filler`);
+  }
+  assert.ok(gaps.size >= 8, `the gap length varies: ${[...gaps].join(',')}`);
+  assert.equal(gapCopyText(9, 0, { half: 4, gapMax: 0 }, pool).split(' ').length, 8, 'gapMax 0: the copies touch');
+});
+
+test('recipe schema: pretrain.copy needs stream documents and stages from step 0 in order', async () => {
+  const { PretrainSchema } = await import('../../src/train/config.ts');
+  const stream = { kind: 'repeated' as const, stream: true };
+  const stages = [{ fromStep: 0, gapMax: 8, share: 1 }, { fromStep: 10, gapMax: 32, share: 0.5 }];
+  const ok = PretrainSchema.parse({ steps: 20, documents: stream, copy: { stages } });
+  assert.equal(ok.copy?.half, 8);
+  assert.equal(PretrainSchema.parse({ steps: 20 }).copy, null);
+  const msg = (v: unknown) => { const r = PretrainSchema.safeParse(v); assert.ok(!r.success); return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '); };
+  assert.match(msg({ steps: 20, documents: { kind: 'repeated' }, copy: { stages } }), /copy: pretrain.copy needs documents.kind repeated with stream true/);
+  assert.match(msg({ steps: 20, documents: stream, copy: { stages: [{ fromStep: 3, gapMax: 8, share: 1 }] } }), /copy.stages.0.fromStep: .*start with fromStep 0/);
+  assert.match(msg({ steps: 20, documents: stream, copy: { stages: [stages[1], stages[0]] } }), /fromStep/);
+  assert.match(msg({ steps: 20, documents: stream, copy: { stages: [{ fromStep: 0, gapMax: 8, share: 1.5 }] } }), /copy.stages.0.share/);
+});
+
 test('recipe schema: pretrain.lengths needs repeated documents and increasing fromStep from 0; sft.replay parses', async () => {
   const { PretrainSchema, SftSchema } = await import('../../src/train/config.ts');
   const docs = { kind: 'repeated' as const };
