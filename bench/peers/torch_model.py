@@ -71,8 +71,8 @@ class Model(torch.nn.Module):
             if pk is not None:
                 k = torch.cat([pk.expand(B, -1, -1, -1), k], 1) if pk.shape[0] != B else torch.cat([pk, k], 1)
                 v = torch.cat([pv.expand(B, -1, -1, -1), v], 1) if pv.shape[0] != B else torch.cat([pv, v], 1)
-        kk = k.repeat_interleave(H // HKV, 2).transpose(1, 2)
-        vv = v.repeat_interleave(H // HKV, 2).transpose(1, 2)
+        kk = k[:, :, :, None, :].expand(B, k.shape[1], HKV, H // HKV, D).reshape(B, k.shape[1], H, D).transpose(1, 2)
+        vv = v[:, :, :, None, :].expand(B, v.shape[1], HKV, H // HKV, D).reshape(B, v.shape[1], H, D).transpose(1, 2)
         a = sdpa(q.transpose(1, 2), kk, vv, cache is None).transpose(1, 2).reshape(B, T, H * D)
         x = x + F.linear(a, m.wo)
         h = self.rms(x, m.n2)
@@ -80,7 +80,7 @@ class Model(torch.nn.Module):
         return x, (k, v)
 
     def forward(self, ids, pos, caches=None):
-        x = self.embed[ids]
+        x = F.embedding(ids, self.embed)
         new = []
         for i, m in enumerate(self.layers):
             x, kv = self.layer(m, x, pos, None if caches is None else caches[i])
