@@ -7,10 +7,10 @@ import { makeModel, makeCtx, pools, Rng, LocalPolicy, ADAM, log, lmDatum } from 
 import { crossEntropyLoss } from '../../src/model/losses.ts';
 
 const cfg = { dir: '/tmp/demo/ind', layers: 2, hidden: 128, lr: 3e-3, batch: 8, steps: 400, half: 48, gap: 0, alphabet: 0, skipFrac: 0, seed: 1, initRange: 0, schedule: [] as [number, number, number][], ...JSON.parse(process.argv[2] ?? '{}') };
-makeModel(cfg.dir, { hidden: cfg.hidden, layers: cfg.layers, heads: 4, kvHeads: cfg.kv ?? 2, qwen3: !!cfg.qwen3, ...(cfg.vocab ? { vocab: cfg.vocab } : {}), ...(cfg.initRange ? { initRange: cfg.initRange } : {}) }, 1);
+makeModel(cfg.dir, { hidden: cfg.hidden, layers: cfg.layers, heads: 4, kvHeads: cfg.kv ?? 2, qwen3: !!cfg.qwen3, ...(cfg.vocab ? { vocab: cfg.vocab } : {}), ...(cfg.initRange ? { initRange: cfg.initRange } : {}), ...(cfg.theta ? { ropeTheta: cfg.theta } : {}) }, 1);
 const ctx = makeCtx(cfg.dir);
 const policy = LocalPolicy.fromFolder(cfg.dir, { threads: 1 });
-const alphabet = pools().pretrain.values.map((v) => ctx.tok.encode(' ' + v)).filter((x) => x.length === 1).map((x) => x[0]!).slice(0, cfg.alphabet > 0 ? cfg.alphabet : undefined);
+const alphabet = [...pools().pretrain.values, ...(cfg.keys ? pools().pretrain.keys : [])].map((v) => ctx.tok.encode(' ' + v)).filter((x) => x.length === 1).map((x) => x[0]!).slice(0, cfg.alphabet > 0 ? cfg.alphabet : undefined);
 log(`alphabet ${alphabet.length}`);
 const rng = new Rng(cfg.seed);
 // skipFrac > 0: that share of the documents follow a skip-bigram rule (x_i = perm[x_{i-2}]
@@ -45,5 +45,18 @@ for (let s = 0; s < cfg.steps; s++) {
     o.logprobs.forEach((lp) => { for (let t = 0; t < lp.length; t++) { if (t < cur.half) { a -= lp[t]!; na++; } else if (t >= lp.length - cur.half) { b -= lp[t]!; nb++; } } });
     log(`step=${s + 1} loss first half=${(a / na).toFixed(3)} second half=${(b / nb).toFixed(3)}`);
   }
+}
+// Length probe: second-half loss with the copies separated by G..G+8 filler tokens, for
+// growing G (does the circuit formed at short gaps work at long distances?).
+for (const G of cfg.probeGaps ?? []) {
+  const docs = Array.from({ length: 16 }, () => {
+    const a = Array.from({ length: cur.half }, () => rng.pick(alphabet));
+    const g = Array.from({ length: G + rng.int(9) }, () => rng.pick(fillerIds));
+    return lmDatum([ctx.bos, ...a, ...g, ...a]);
+  });
+  const o = await policy.forward(docs);
+  let b = 0, nb = 0;
+  o.logprobs.forEach((lp) => { for (let t = lp.length - cur.half; t < lp.length; t++) { b -= lp[t]!; nb++; } });
+  log(`probe gap=${G}..${G + 8} second half=${(b / nb).toFixed(3)}`);
 }
 if (cfg.save) await policy.save(cfg.save);

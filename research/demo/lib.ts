@@ -31,6 +31,8 @@ export interface Dims {
   initRange?: number;
   /** Qwen3 architecture (q/k RMSNorm, no q/k/v bias) instead of Qwen2. */
   qwen3?: boolean;
+  /** RoPE base (preset 1e4). */
+  ropeTheta?: number;
 }
 
 /** Writes a fresh model folder of the given dims (preset tokenizer + synth vocabulary). */
@@ -46,6 +48,7 @@ export function makeModel(dir: string, dims: Dims, seed: number): { params: numb
     headDim: dims.hidden / dims.heads,
     vocabSize: dims.vocab ?? base.vocabSize,
     ...(dims.qwen3 ? { modelType: 'qwen3' as const } : {}),
+    ...(dims.ropeTheta ? { ropeTheta: dims.ropeTheta } : {}),
   };
   const { tokenizerJson, tokenizerConfig } = buildChatTokenizer({
     vocabSize: p.vocabSize, modelMaxLength: p.maxPositionEmbeddings, extraTexts: synthTokenizerCorpus(),

@@ -49,6 +49,8 @@ interface Cfg {
   factsMax?: number;
   /** Fact-count curriculum: [[fromStep, facts, factsMax], ...] replaces facts/factsMax when set. */
   factsSchedule?: [number, number, number][];
+  /** Gap-copy documents mixed into pretraining: share of documents, half length, [[fromStep, gapMax], ...]. */
+  gapCopy?: { prob: number; half: number; schedule: [number, number][]; probSchedule?: [number, number][]; lookup?: boolean; chunkSchedule?: [number, number][] };
   evalEvery: number;
   evalN: number;
   evalLengths: number[];
@@ -116,6 +118,27 @@ if (cfg.softmaxCorpus && cfg.pretrainSteps > 0) {
   policy.setSoftmaxVocabulary(ids);
   log(`softmax vocabulary: ${ids.size} ids`);
 }
+const copyAlphabet = [...pool.values, ...pool.keys].map((v) => ctx.tok.encode(' ' + v)[0]!);
+const copyFiller = ['the', 'some', 'each', 'tree', 'river', 'stands', 'moves', 'over', 'near', 'blue', 'quiet', 'road', 'school', 'garden'].map((w) => ctx.tok.encode(' ' + w)[0]!);
+function gapCopyDoc(step: number): number[] {
+  const g = cfg.gapCopy!;
+  const gapMax = [...g.schedule].reverse().find(([from]) => step >= from)![1];
+  const gap = Array.from({ length: rng.int(gapMax + 1) }, () => rng.pick(copyFiller));
+  if (g.lookup) {
+    // Lookup documents: a table of `half` compact facts, a gap, the same facts in a new order
+    // (each value predictable only by single-token induction on its key).
+    const keys = rng.shuffle([...pool.keys]).slice(0, g.half);
+    const facts = keys.map((k) => ctx.tok.encode(` ${k} ${rng.pick(pool.values)}.`));
+    return [ctx.bos, ...facts.flat(), ...gap, ...rng.shuffle(facts.slice()).flat()];
+  }
+  const a = Array.from({ length: g.half }, () => rng.pick(copyAlphabet));
+  // Chunked copy: the second half is the first cut into chunks of c, shuffled (c = half:
+  // plain gap copy; c = 2: pairs, where only single-token induction predicts anything).
+  const c = g.chunkSchedule ? [...g.chunkSchedule].reverse().find(([from]) => step >= from)![1] : g.half;
+  const chunks: number[][] = [];
+  for (let i = 0; i < a.length; i += c) chunks.push(a.slice(i, i + c));
+  return [ctx.bos, ...a, ...gap, ...rng.shuffle(chunks).flat()];
+}
 let toks = 0;
 const ce = crossEntropyLoss();
 let ema = 0;
@@ -123,7 +146,7 @@ for (let s = 0; s < cfg.pretrainSteps; s++) {
   const [, preT, preFacts] = [...(cfg.pretrainSchedule ?? [[0, cfg.pretrainT, cfg.pretrainFacts]])].reverse().find(([from]) => s >= from)!;
   const first = (cfg.pretrainSchedule ?? [[0, preT, preFacts]])[0]!;
   const nDocs = cfg.pretrainBatch * Math.max(1, Math.round(cfg.pretrainT / preT));
-  const ds = Array.from({ length: nDocs }, (_, j) => (j < Math.round(nDocs * (cfg.mixFirst ?? 0)) && first[1] !== preT ? [first[1], first[2]] : [preT, preFacts])).map(([T, F]) => lmDatum(pretrainDoc(rng, ctx, pool, { tokens: T!, facts: F!, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
+  const ds = Array.from({ length: nDocs }, (_, j) => (j < Math.round(nDocs * (cfg.mixFirst ?? 0)) && first[1] !== preT ? [first[1], first[2]] : [preT, preFacts])).map(([T, F]) => cfg.gapCopy && rng.float() < (cfg.gapCopy.probSchedule ? [...cfg.gapCopy.probSchedule].reverse().find(([f]) => s >= f)![1] : cfg.gapCopy.prob) ? lmDatum(gapCopyDoc(s)) : lmDatum(pretrainDoc(rng, ctx, pool, { tokens: T!, facts: F!, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
   toks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
   const o = await policy.forwardBackward(ds, ce);
   await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM });
