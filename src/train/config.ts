@@ -137,7 +137,7 @@ const PretrainDocumentsObject = z
     factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
     orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
     copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
-    stream: z.boolean().default(false).describe('repeated: fresh documents at every pretraining step (document j of step s is pure in seed, stage and s·batch + j) instead of cycling over `count` (a small model memorises a cycled pool; demo-study §7)'),
+    stream: z.boolean().default(false).describe('repeated: fresh documents at every pretraining step, and at every SFT step when this is the sft.replay source (document j of step s is pure in seed, stage and s·batch + j) instead of cycling over `count` (a small model memorises a cycled pool; demo-study §7)'),
   });
 
 export const PretrainDocumentsSchema = PretrainDocumentsObject

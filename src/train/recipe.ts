@@ -511,14 +511,18 @@ export class RecipeRun {
     return docs;
   }
 
-  /** The replayed plain documents of SFT step `step` (sft.replay; cycling over a fixed pool). */
+  /**
+   * The replayed plain documents of SFT step `step` (sft.replay): documents step·n .. step·n
+   * + n - 1 of the source, fresh ones when the source streams (pure in the step), else
+   * cycling over its `count` documents.
+   */
   private replayAt(step: number): Datum[] {
     const n = this.recipe.sft?.replay?.documents ?? 0;
     if (n === 0) return [];
-    if (!this.replayPool) {
-      const docs = this.replaySource();
-      this.replayPool = repeatedFactsDatums(this.tok, (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729, docs.count, docs, this.endOfText);
-    }
+    const docs = this.replaySource();
+    const seed = (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729;
+    if (docs.stream) return Array.from({ length: n }, (_, i) => repeatedFactsDatum(this.tok, seed, step * n + i, docs, this.endOfText));
+    this.replayPool ??= repeatedFactsDatums(this.tok, seed, docs.count, docs, this.endOfText);
     return Array.from({ length: n }, (_, i) => this.replayPool![(step * n + i) % this.replayPool!.length]!);
   }
 

@@ -121,3 +121,20 @@ test('longrl pretrain: pretrain.copy mixes gap-copy documents into the stream at
   // Stage 2: two fact documents of 64 tokens and two copy documents with gaps up to 200 words.
   for (const l of lines.slice(2)) assert.ok(l['train/tokens']! > 2 * 60 + 2 * 8, String(l['train/tokens']));
 }));
+
+test('sft.replay with a streaming source replays fresh documents every step; a pool of one repeats its document', { timeout: 300_000 }, () => inTmp('longrl-replay-stream-', (tmp) => {
+  const sftLosses = (name: string, stream: boolean) => {
+    const out = join(tmp, name);
+    const res = longrl('train', tinyRecipe, '--out', out, '--set', 'pretrain=null',
+      '--set', `sft.replay={documents: 2, source: {kind: repeated, count: 2, tokens: 64, facts: 6, stream: ${stream}}}`);
+    assert.equal(res.status, 0, res.stderr + res.stdout);
+    return (metricsOf(out) as Record<string, unknown>[]).filter((l) => l['phase'] === 'sft' && l['baseline'] === undefined).map((l) => l['loss'] as number);
+  };
+  const pool = sftLosses('pool', false);
+  const stream = sftLosses('stream', true);
+  assert.ok(pool.length >= 3, `${pool.length} SFT steps`);
+  // Step 1 replays documents 0 and 1 in both runs; from step 2 the pool repeats them and
+  // the stream moves on to documents 2, 3, ...
+  assert.equal(stream[0], pool[0]);
+  assert.notEqual(stream[1], pool[1]);
+}));
