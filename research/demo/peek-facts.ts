@@ -14,6 +14,6 @@ out.forEach((g, i) => {
   if (m && r.document.includes(`${m[1]} ${m[2]}.`)) factInDoc++;
   if (m && r.question.includes(` ${m[1]}?`)) keyRight++;
   ok += score(r, text);
-  if (i < 3) console.log(JSON.stringify({ q: r.question, gold: r.answer, out: text.slice(0, 60) }));
+  if (i < 3) console.log(JSON.stringify({ q: r.question, gold: r.answer, out: text.slice(0, 160) }));
 });
 console.log(`n=${recs.length} acc=${ok} fact-in-doc=${factInDoc} key-right=${keyRight}`);
