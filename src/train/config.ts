@@ -159,7 +159,8 @@ export const PretrainSchema = z.strictObject({
     .describe('corpus: the softmax of this phase runs over the token ids its documents use (the rest of a byte-level BPE vocabulary never occurs; pushing it down first delays the induction circuit several-fold, demo-study §7); SFT and RL always use the full vocabulary'),
   copy: z
     .strictObject({
-      half: posInt().default(8).describe('entities copied (the document is these, a gap of filler words, the same again)'),
+      kind: z.enum(['copy', 'lookup']).default('copy').describe('copy: entities, the gap, the same entities in order (forms a continuation circuit at any trained distance); lookup: compact facts, the gap, the same facts shuffled (single-key lookup; extends it from a base that has it at short range; demo-study §9)'),
+      half: posInt().default(8).describe('copy: entities copied; lookup: facts stated (the document is these, a gap of filler words, the same again)'),
       stages: z
         .array(z.strictObject({
           fromStep: int().min(0).describe('first step of this stage'),
@@ -170,7 +171,7 @@ export const PretrainSchema = z.strictObject({
     })
     .nullable()
     .default(null)
-    .describe('gap-copy documents mixed into the stream: the content-matching (induction) circuit forms on them at short gaps and extends as the gap grows in small steps, which fact documents alone do not do (demo-study §9); needs documents.stream; null = off'),
+    .describe('gap documents mixed into the stream (copy or lookup, see kind), the gap grown in steps: a content-matching circuit formed at short range extends as the gap grows, which longer fact documents alone do not do (demo-study §9); needs documents.stream; null = off'),
   lengths: z
     .array(z.strictObject({
       fromStep: int().min(0).describe('first step of this stage'),

@@ -56,30 +56,45 @@ export interface RepeatedDocOptions {
 
 const LINK_WORDS = ['so', 'then', 'again', 'also'] as const;
 
-/** A gap-copy document: `half` entities, up to `gapMax` filler words, the same entities again. */
+/**
+ * A gap document: `half` items, up to `gapMax` filler words, the items again.
+ * `copy`: the items are entities and come back in the same order; `lookup`: the items are
+ * compact facts (`k v.`) and come back in a new order.
+ */
 export interface GapCopyOptions {
   half: number;
   gapMax: number;
+  kind?: 'copy' | 'lookup';
 }
 
 /**
- * The text of gap-copy document `index` (pure in seed and index): `half` entities drawn
- * from the pool's keys and values, 0..gapMax filler words (the gap length drawn
- * uniformly), then the same entities in the same order. Every entity of the second half
- * after the first is predictable only by finding its predecessor's earlier occurrence and
- * copying what followed it: the content-matching (induction) signal, densest and free of
- * any fixed offset because the gap varies. Grown in small steps, the gap extends the
- * circuit to long distances; fact documents alone form it only at ~32 tokens and it does
- * not extend (docs/demo-study.md §9).
+ * The text of gap document `index` (pure in seed and index); the gap length is drawn
+ * uniformly from 0..gapMax, so no fixed offset predicts the second half.
+ *
+ * - `copy`: `half` entities drawn from the pool's keys and values, the gap, the same
+ *   entities in the same order. Every entity of the second half after the first is
+ *   predictable by finding its predecessor's earlier occurrence and copying what followed:
+ *   the densest content-matching signal. Grown in small steps, the gap extends this circuit
+ *   to any trained distance, but what forms is sequence continuation, not the lookup of one
+ *   key that the tasks need (docs/demo-study.md §9).
+ * - `lookup`: `half` facts with distinct keys, the gap, the same facts shuffled: each value
+ *   of the second half is predictable only by looking its key up on its own. From a base
+ *   that already looks up at ~32 tokens, a slowly growing gap beside growing fact documents
+ *   extended the lookup (p(value | repeated key) at 128 tokens 0.09 -> 0.25; §9).
  */
 export function gapCopyText(seed: number, index: number, o: GapCopyOptions, pool: EntityPool): string {
   const rng = Rng.derive(seed, `gap-copy|${index}`);
-  const entities = [...pool.keys, ...pool.values];
-  const copied = Array.from({ length: o.half }, () => rng.pick(entities));
   const gapWords = rng.int(o.gapMax + 1);
   const gap: string[] = [];
   while (gap.length < gapWords) gap.push(...fillerSentence(rng));
-  return [...copied, ...gap.slice(0, gapWords), ...copied].join(' ');
+  const filler = gap.slice(0, gapWords);
+  if (o.kind === 'lookup') {
+    const facts = rng.shuffle([...pool.keys]).slice(0, o.half).map((k) => kvFact(k, rng.pick(pool.values), 'compact'));
+    return [...facts, ...filler, ...rng.shuffle(facts.slice())].join(' ');
+  }
+  const entities = [...pool.keys, ...pool.values];
+  const copied = Array.from({ length: o.half }, () => rng.pick(entities));
+  return [...copied, ...filler, ...copied].join(' ');
 }
 
 /** Gap-copy document `index` as a next-token datum (a leading end-of-text, no cut: its length is 2·half + gap words). */

@@ -446,7 +446,7 @@ export class RecipeRun {
       const nFacts = n - (copy ? Math.round(copy.share * n) : 0);
       const nFirst = k > 0 ? Math.round(p.keepFirst * nFacts) : 0;
       return Array.from({ length: n }, (_, j) => {
-        if (j >= nFacts) return gapCopyDatum(this.tok, seed, step * n + j, { half: p.copy!.half, gapMax: copy!.gapMax }, this.endOfText);
+        if (j >= nFacts) return gapCopyDatum(this.tok, seed, step * n + j, { half: p.copy!.half, gapMax: copy!.gapMax, kind: p.copy!.kind }, this.endOfText);
         const kk = j < nFirst ? 0 : k;
         return repeatedFactsDatum(this.tok, stageSeed(kk), step * n + j, stageDocs(kk), this.endOfText);
       });

@@ -120,6 +120,17 @@ test('longrl pretrain: pretrain.copy mixes gap-copy documents into the stream at
   for (const l of lines.slice(0, 2)) assert.ok(l['train/tokens']! >= 4 * 8 && l['train/tokens']! <= 4 * 8 * 3, String(l['train/tokens']));
   // Stage 2: two fact documents of 64 tokens and two copy documents with gaps up to 200 words.
   for (const l of lines.slice(2)) assert.ok(l['train/tokens']! > 2 * 60 + 2 * 8, String(l['train/tokens']));
+
+  // kind lookup: 3 facts (key, value, period: at least 3 tokens each) twice, no gap.
+  const look = join(tmp, 'lookup');
+  const res2 = longrl(
+    'pretrain', tinyRecipe, '--out', look,
+    '--set', 'pretrain.steps=2', '--set', 'pretrain.batchSize=4',
+    '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, stream: true}',
+    '--set', 'pretrain.copy={kind: lookup, half: 3, stages: [{fromStep: 0, gapMax: 0, share: 1}]}',
+  );
+  assert.equal(res2.status, 0, res2.stderr + res2.stdout);
+  for (const l of metricsOf(look)) assert.ok(l['train/sequences'] === 4 && l['train/tokens']! >= 4 * 18, JSON.stringify(l));
 }));
 
 test('sft.replay with a streaming source replays fresh documents every step; a pool of one repeats its document', { timeout: 300_000 }, () => inTmp('longrl-replay-stream-', (tmp) => {

@@ -126,6 +126,32 @@ test('gap-copy pretraining documents: the same entities twice, 0..gapMax filler 
   assert.equal(gapCopyText(9, 0, { half: 4, gapMax: 0 }, pool).split(' ').length, 8, 'gapMax 0: the copies touch');
 });
 
+test('lookup gap documents: facts with distinct keys, 0..gapMax filler words, the same facts in a new order', async () => {
+  const { gapCopyText } = await import('../../src/train/pretrain.ts');
+  const { entityPools } = await import('../../src/data/synth/vocab.ts');
+  const pool = entityPools().pretrain;
+  let reordered = 0;
+  for (let i = 0; i < 30; i++) {
+    const o = { half: 5, gapMax: 20, kind: 'lookup' as const };
+    const text = gapCopyText(4, i, o, pool);
+    assert.equal(gapCopyText(4, i, o, pool), text, 'pure in (seed, index)');
+    const words = text.split(' ');
+    const first = words.slice(0, 10);
+    const second = words.slice(-10);
+    const gap = words.length - 20;
+    assert.ok(gap >= 0 && gap <= 20, `gap ${gap}: ${text}`);
+    const facts = (ws: string[]) => Array.from({ length: 5 }, (_, f) => `${ws[2 * f]} ${ws[2 * f + 1]}`);
+    for (const f of facts(first)) {
+      const [k, v] = f.replace(/\.$/, '').split(' ');
+      assert.ok(pool.keys.includes(k!) && pool.values.includes(v!) && f.endsWith('.'), `${f} is a compact fact`);
+    }
+    assert.equal(new Set(facts(first).map((f) => f.split(' ')[0])).size, 5, 'distinct keys');
+    assert.deepEqual([...facts(second)].sort(), [...facts(first)].sort(), 'the same facts again');
+    if (facts(second).join() !== facts(first).join()) reordered++;
+  }
+  assert.ok(reordered >= 25, `the restatement is shuffled (${reordered}/30 reordered)`);
+});
+
 test('recipe schema: pretrain.copy needs stream documents and stages from step 0 in order', async () => {
   const { PretrainSchema } = await import('../../src/train/config.ts');
   const stream = { kind: 'repeated' as const, stream: true };
