@@ -104,33 +104,30 @@ test('longrl pretrain: stream documents (fresh every step, pure in the step) wit
   assert.deepEqual(b.map((l) => l['loss']), a.map((l) => l['loss']), 'pure in the step: the same losses again');
 }));
 
-test('longrl pretrain: pretrain.copy mixes gap-copy documents into the stream at its stages\' shares and gaps', { timeout: 300_000 }, () => inTmp('longrl-copy-', (tmp) => {
-  const out = join(tmp, 'run');
-  const res = longrl(
-    'pretrain', tinyRecipe, '--out', out,
-    '--set', 'pretrain.steps=4', '--set', 'pretrain.batchSize=4',
-    '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, stream: true}',
-    '--set', 'pretrain.copy={half: 4, stages: [{fromStep: 0, gapMax: 0, share: 1}, {fromStep: 2, gapMax: 200, share: 0.5}]}',
-  );
-  assert.equal(res.status, 0, res.stderr + res.stdout);
-  const lines = metricsOf(out);
+test('longrl pretrain: pretrain.copy mixes gap documents into the stream at its stages\' shares and gaps', { timeout: 300_000 }, () => inTmp('longrl-copy-', (tmp) => {
+  /** A 4-document-per-step stream pretraining with `copy` as pretrain.copy; its metrics. */
+  const run = (name: string, steps: number, copy: string) => {
+    const out = join(tmp, name);
+    const res = longrl(
+      'pretrain', tinyRecipe, '--out', out,
+      '--set', `pretrain.steps=${steps}`, '--set', 'pretrain.batchSize=4',
+      '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, stream: true}',
+      '--set', `pretrain.copy=${copy}`,
+    );
+    assert.equal(res.status, 0, res.stderr + res.stdout);
+    return metricsOf(out);
+  };
+  const lines = run('copy', 4, '{half: 4, stages: [{fromStep: 0, gapMax: 0, share: 1}, {fromStep: 2, gapMax: 200, share: 0.5}]}');
   assert.deepEqual(lines.map((l) => l['train/sequences']), [4, 4, 4, 4]);
   // Stage 1: four copy documents of 8 entities and no gap (9 tokens with end-of-text) -> 8
   // targets each (the tiny tokenizer may split an entity: at least 8).
   for (const l of lines.slice(0, 2)) assert.ok(l['train/tokens']! >= 4 * 8 && l['train/tokens']! <= 4 * 8 * 3, String(l['train/tokens']));
   // Stage 2: two fact documents of 64 tokens and two copy documents with gaps up to 200 words.
   for (const l of lines.slice(2)) assert.ok(l['train/tokens']! > 2 * 60 + 2 * 8, String(l['train/tokens']));
-
   // kind lookup: 3 facts (key, value, period: at least 3 tokens each) twice, no gap.
-  const look = join(tmp, 'lookup');
-  const res2 = longrl(
-    'pretrain', tinyRecipe, '--out', look,
-    '--set', 'pretrain.steps=2', '--set', 'pretrain.batchSize=4',
-    '--set', 'pretrain.documents={kind: repeated, tokens: 64, facts: 6, stream: true}',
-    '--set', 'pretrain.copy={kind: lookup, half: 3, stages: [{fromStep: 0, gapMax: 0, share: 1}]}',
-  );
-  assert.equal(res2.status, 0, res2.stderr + res2.stdout);
-  for (const l of metricsOf(look)) assert.ok(l['train/sequences'] === 4 && l['train/tokens']! >= 4 * 18, JSON.stringify(l));
+  for (const l of run('lookup', 2, '{kind: lookup, half: 3, stages: [{fromStep: 0, gapMax: 0, share: 1}]}')) {
+    assert.ok(l['train/sequences'] === 4 && l['train/tokens']! >= 4 * 18, JSON.stringify(l));
+  }
 }));
 
 test('sft.replay with a streaming source replays fresh documents every step; a pool of one repeats its document', { timeout: 300_000 }, () => inTmp('longrl-replay-stream-', (tmp) => {
