@@ -60,7 +60,7 @@ import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type Pretr
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
-import { gapCopyDatum, pretrainDatums, repeatedFactsDatum, repeatedFactsDatums } from './pretrain.ts';
+import { gapCopyDatum, pretrainDatums, repeatedFactsDatum, repeatedFactsDatums, stageIndexAt } from './pretrain.ts';
 import { rlStep, type RlContext, type RlItem } from './rl-trainer.ts';
 import { createPolicy } from './policy-factory.ts';
 import { createRemoteSampler } from './remote-sampler-factory.ts';
@@ -403,7 +403,7 @@ export class RecipeRun {
     const p = this.recipe.pretrain;
     if (!p) return;
     const docs = p.documents;
-    const seed = this.recipe.data.synth?.seed ?? this.recipe.seed;
+    const seed = this.documentSeed();
     // One document set per length stage (stage k's documents from seed derive k), made
     // when the stage is reached, so a resumed run rebuilds exactly the same batches.
     const stages = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
@@ -418,8 +418,7 @@ export class RecipeRun {
     const corpusIds = new Set<number>();
     let corpusStages = 0;
     const forStep = (step: number) => {
-      let k = 0;
-      while (k + 1 < stages.length && step >= stages[k + 1]!.fromStep) k++;
+      const k = stageIndexAt(stages, step);
       if (built?.stage === k) return built;
       const st = stages[k]!;
       const batchSize = docs.kind === 'repeated' && p.lengths ? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens)) : p.batchSize;
@@ -442,7 +441,7 @@ export class RecipeRun {
     // first `keepFirst` share of the fact documents from stage 0's stream at stage 0's
     // length; the last `copy` share gap-copy documents), pure in the step.
     const streamBatch = (k: number, step: number, n: number): Datum[] => {
-      const copy = p.copy ? [...p.copy.stages].reverse().find((c) => step >= c.fromStep)! : null;
+      const copy = p.copy ? p.copy.stages[stageIndexAt(p.copy.stages, step)]! : null;
       const nFacts = n - (copy ? Math.round(copy.share * n) : 0);
       const nFirst = k > 0 ? Math.round(p.keepFirst * nFacts) : 0;
       return Array.from({ length: n }, (_, j) => {
@@ -504,6 +503,11 @@ export class RecipeRun {
 
   private replayPool: Datum[] | null = null;
 
+  /** The seed of generated plain documents (pretraining, and offset for sft.replay): the synthetic data's seed, else the run's. */
+  private documentSeed(): number {
+    return this.recipe.data.synth?.seed ?? this.recipe.seed;
+  }
+
   /** The documents sft.replay draws from: its own source, else pretrain.documents; they must be of kind repeated. */
   private replaySource(): PretrainDocuments {
     const docs = this.recipe.sft?.replay?.source ?? this.recipe.pretrain?.documents;
@@ -520,7 +524,7 @@ export class RecipeRun {
     const n = this.recipe.sft?.replay?.documents ?? 0;
     if (n === 0) return [];
     const docs = this.replaySource();
-    const seed = (this.recipe.data.synth?.seed ?? this.recipe.seed) + 104729;
+    const seed = this.documentSeed() + 104729;
     if (docs.stream) return Array.from({ length: n }, (_, i) => repeatedFactsDatum(this.tok, seed, step * n + i, docs, this.endOfText));
     this.replayPool ??= repeatedFactsDatums(this.tok, seed, docs.count, docs, this.endOfText);
     return Array.from({ length: n }, (_, i) => this.replayPool![(step * n + i) % this.replayPool!.length]!);
