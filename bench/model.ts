@@ -336,14 +336,15 @@ function main(): void {
     const steps = size === 'large' ? 16 : 64;
     // Ours at its best too: decode kernels are small, so one thread can beat two; both are
     // measured and the faster is reported per row count (its thread count in `threads`).
-    const runs = [1, threads].filter((t, i, a) => a.indexOf(t) === i)
+    const threadCounts = [1, threads].filter((t, i, a) => a.indexOf(t) === i);
+    const runs = threadCounts
       .map((t) => child(['--case', 'decode', size, '2048', '8', String(steps), String(t)]))
       .filter((x): x is Record<string, number> => x !== null);
     if (runs.length === 0) continue;
     // The torch peer at its best too: OpenBLAS's M=1 products collapse on two threads on
     // this VM (145 vs 500 tok/s), so both thread counts run and the faster counts per n.
     const torchRuns = hasTorch && size === 'reference'
-      ? [1, threads].filter((t, i, a) => a.indexOf(t) === i).map((t) => torchPeer(['decode', '2048', '8'], t)).filter((x): x is Record<string, number | string> => x !== null)
+      ? threadCounts.map((t) => torchPeer(['decode', '2048', '8'], t)).filter((x): x is Record<string, number | string> => x !== null)
       : [];
     const llama = size === 'reference' && !argv.includes('--no-llama') ? llamaPeer(2048, 8, 64) : null;
     for (const n of [1, 8]) {
@@ -355,13 +356,15 @@ function main(): void {
       const gbs = bytes / stepS / 1e9;
       const tokS = r[`tok_s_${n}`]!;
       const llamaTok = llama ? llama[`tok_s_${n}`] ?? null : null;
-      const torchTok = torchRuns.length ? Math.max(...torchRuns.map((x) => Number(x[`tok_s_${n}`]))) : null;
+      const torchBest = torchRuns.length ? torchRuns.reduce((a, b) => (Number(b[`tok_s_${n}`]) > Number(a[`tok_s_${n}`]) ? b : a)) : null;
+      const torchTok = torchBest ? Number(torchBest[`tok_s_${n}`]) : null;
       emit({
         bench: label, shape: `ctx=2048,n=${n},${size}`, threads: r.threads, gflops: null, pct_peak: null,
         tokens_per_s: +tokS.toFixed(0), gb_s: +gbs.toFixed(2), pct_bandwidth: +((100 * gbs) / copy).toFixed(1),
         vs_one_stream: n > 1 ? +(tokS / one).toFixed(2) : null,
         peer: llama ? 'llama.cpp (node-llama-cpp 3.21.1, 1 thread, f16 weights and cache, no flash attention)' : null,
         peer_tokens_per_s: llamaTok ? +llamaTok.toFixed(0) : null, vs_peer: llamaTok ? +(tokS / llamaTok).toFixed(2) : null,
+        torch_peer: torchBest ? `torch ${torchBest.backend} threads=${torchBest.threads}` : null,
         torch_tokens_per_s: torchTok ? +torchTok.toFixed(0) : null, vs_torch: torchTok ? +(tokS / torchTok).toFixed(2) : null,
       });
     }

@@ -64,21 +64,18 @@ class Model(torch.nn.Module):
         x1, x2 = x[..., : D // 2], x[..., D // 2:]
         return x * c + torch.cat([-x2, x1], -1) * s
 
-    def layer(self, m, x, pos, cache=None):
+    def layer(self, m, x, pos):
+        """A causal pass over the whole sequence (training, and the decode benchmark's prefill);
+        returns the layer's output and its K/V (B, T, HKV, D)."""
         B, T, _ = x.shape
         h = self.rms(x, m.n1)
         q = F.linear(h, m.wq, m.bq).view(B, T, H, D)
         k = F.linear(h, m.wk, m.bk).view(B, T, HKV, D)
         v = F.linear(h, m.wv, m.bv).view(B, T, HKV, D)
         q, k = self.rope(q, pos), self.rope(k, pos)
-        if cache is not None:
-            pk, pv = cache
-            if pk is not None:
-                k = torch.cat([pk.expand(B, -1, -1, -1), k], 1) if pk.shape[0] != B else torch.cat([pk, k], 1)
-                v = torch.cat([pv.expand(B, -1, -1, -1), v], 1) if pv.shape[0] != B else torch.cat([pv, v], 1)
-        kk = k[:, :, :, None, :].expand(B, k.shape[1], HKV, H // HKV, D).reshape(B, k.shape[1], H, D).transpose(1, 2)
-        vv = v[:, :, :, None, :].expand(B, v.shape[1], HKV, H // HKV, D).reshape(B, v.shape[1], H, D).transpose(1, 2)
-        a = sdpa(q.transpose(1, 2), kk, vv, cache is None).transpose(1, 2).reshape(B, T, H * D)
+        kk = k[:, :, :, None, :].expand(B, T, HKV, H // HKV, D).reshape(B, T, H, D).transpose(1, 2)
+        vv = v[:, :, :, None, :].expand(B, T, HKV, H // HKV, D).reshape(B, T, H, D).transpose(1, 2)
+        a = sdpa(q.transpose(1, 2), kk, vv, True).transpose(1, 2).reshape(B, T, H * D)
         x = x + F.linear(a, m.wo)
         h = self.rms(x, m.n2)
         x = x + F.linear(F.silu(F.linear(h, m.wg)) * F.linear(h, m.wu), m.wd)
@@ -112,11 +109,11 @@ class Model(torch.nn.Module):
             x = self.decode_layer(m, x, pos, pk, pv, sk, sv, s)
         return F.linear(self.rms(x, self.norm), self.embed)
 
-    def forward(self, ids, pos, caches=None):
+    def forward(self, ids, pos):
         x = F.embedding(ids, self.embed)
         new = []
-        for i, m in enumerate(self.layers):
-            x, kv = self.layer(m, x, pos, None if caches is None else caches[i])
+        for m in self.layers:
+            x, kv = self.layer(m, x, pos)
             new.append(kv)
         return F.linear(self.rms(x, self.norm), self.embed), new
 
