@@ -137,11 +137,12 @@ const PretrainDocumentsObject = z
     factProb: z.number().gt(0).max(1).default(0.5).describe('repeated: chance the next slot is a fact rather than filler'),
     orderedProb: z.number().min(0).max(1).default(0).describe('repeated: chance of an ordered passage (facts, filler, the same facts again)'),
     copyProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a fact table stated twice in the same order without filler (the densest copying signal)'),
+    queryProb: z.number().min(0).max(1).default(0).describe('repeated: chance of a query passage (the facts once among filler, then all of them again in a new order: a lookup at every restated value, at the full document length; demo-study §10)'),
     stream: z.boolean().default(false).describe('repeated: fresh documents at every pretraining step, and at every SFT step when this is the sft.replay source (document j of step s is pure in seed, stage and s·batch + j) instead of cycling over `count` (a small model memorises a cycled pool; demo-study §7)'),
   });
 
 export const PretrainDocumentsSchema = PretrainDocumentsObject
-  .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0, stream: false });
+  .default({ kind: 'synth', count: 4096, tokens: 256, facts: 12, repeatMin: 2, repeatMax: 3, chainProb: 0.3, factProb: 0.5, orderedProb: 0, copyProb: 0, queryProb: 0, stream: false });
 
 export const PretrainSchema = z.strictObject({
   steps: posInt().describe('optimizer steps of plain next-token prediction'),

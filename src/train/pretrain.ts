@@ -52,6 +52,16 @@ export interface RepeatedDocOptions {
    * predictable by copying, the densest signal for the induction circuit (demo-study §7).
    */
   copyProb?: number;
+  /**
+   * Chance that a document is a query passage: the facts once each among filler
+   * sentences, then every fact again, densely and in a new order (the multi-query
+   * associative recall layout). Each restated value is predictable only by looking its key
+   * up at whatever distance it was stated, at every query: the densest single-key lookup
+   * signal at the document's full length. A 2-layer model trained on these alone at 128
+   * tokens looks up from scratch, where restatements scattered among the facts did not
+   * (docs/demo-study.md §10).
+   */
+  queryProb?: number;
 }
 
 const LINK_WORDS = ['so', 'then', 'again', 'also'] as const;
@@ -113,6 +123,7 @@ export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOpt
     const link = Array.from({ length: rng.int(3) }, () => rng.pick(LINK_WORDS));
     return [...facts, ...link, ...facts, ...facts].join(' ');
   }
+  if ((o.queryProb ?? 0) > 0 && rng.float() < (o.queryProb as number)) return queryPassage(rng, facts, o.tokens, filler);
   if (rng.float() < o.orderedProb) {
     const gap = () => Array.from({ length: 1 + rng.int(4) }, filler);
     return [...gap(), ...facts, ...gap(), ...facts, ...gap()].join(' ');
@@ -139,6 +150,27 @@ export function repeatedFactsText(seed: number, index: number, o: RepeatedDocOpt
     if (words > o.tokens * 4) break;
   }
   return parts.join(' ');
+}
+
+/**
+ * Facts scattered among filler sentences, then the facts again in a new order, sized so
+ * the queries fit in `tokens` (about one token per word and three per fact, as the
+ * synthetic vocabulary tokenises).
+ */
+function queryPassage(rng: Rng, facts: readonly string[], tokens: number, filler: () => string): string {
+  const contextWords = Math.max(0, tokens - 3 * facts.length * 2 - 2);
+  const sentences: string[] = [];
+  for (let words = 0; ;) {
+    const s = filler();
+    words += s.split(' ').length + 1;
+    if (words > contextWords) break;
+    sentences.push(s);
+  }
+  // Each fact goes into one of the sentences + facts slots, uniformly.
+  const slots = rng.shuffle(Array.from({ length: sentences.length + facts.length }, (_, i) => i)).slice(0, facts.length).sort((a, b) => a - b);
+  const context: string[] = [];
+  for (let i = 0, f = 0, s = 0; i < sentences.length + facts.length; i++) context.push(slots[f] === i ? (facts[f++] as string) : (sentences[s++] as string));
+  return [...context, ...rng.shuffle(facts.slice())].join(' ');
 }
 
 /** Repeated-facts document `index` as a next-token datum of at most `tokens` positions. */

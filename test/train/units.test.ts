@@ -105,6 +105,39 @@ test('copy pretraining documents: a fact table stated three times in the same or
   assert.equal(repeatedFactsText(5, 1, plain, pool), repeatedFactsText(5, 1, legacy, pool));
 });
 
+test('query pretraining documents: each fact once among filler, then all facts again in a new order, within the token budget', async () => {
+  const { repeatedFactsText } = await import('../../src/train/pretrain.ts');
+  const { entityPools } = await import('../../src/data/synth/vocab.ts');
+  const { buildChatTokenizer } = await import('../../src/tokenizer/preset-tokenizer.ts');
+  const { synthTokenizerCorpus } = await import('../../src/data/synth/corpus.ts');
+  const { tokenizerFromJson } = await import('../../src/tokenizer/load.ts');
+  const pool = entityPools().pretrain;
+  const built = buildChatTokenizer({ vocabSize: 2048, modelMaxLength: 4096, extraTexts: synthTokenizerCorpus() });
+  const tok = tokenizerFromJson(built.tokenizerJson, built.tokenizerConfig);
+  const o = { tokens: 128, facts: 6, repeatMin: 2, repeatMax: 3, chainProb: 0, factProb: 0.5, orderedProb: 0, queryProb: 1 };
+  let reordered = 0;
+  for (let i = 0; i < 20; i++) {
+    const text = repeatedFactsText(9, i, o, pool);
+    const sentences = text.split('. ').map((s) => s.replace(/\.$/, ''));
+    const isFact = (s: string) => s.split(' ').length === 2 && pool.keys.includes(s.split(' ')[0]!);
+    const queries = sentences.slice(-6);
+    const context = sentences.slice(0, -6);
+    assert.ok(queries.every(isFact), `the document ends with the 6 queries: ${text}`);
+    const stated = context.filter(isFact);
+    assert.equal(stated.length, 6, 'each fact once before the queries');
+    assert.deepEqual([...queries].sort(), [...stated].sort(), 'the queries restate exactly the facts');
+    assert.ok(context.length > stated.length, 'filler sentences among the facts');
+    if (queries.join() !== stated.join()) reordered++;
+    // The whole passage, queries included, fits the budget (the datum cuts at tokens).
+    const n = tok.encode(' ' + text).length;
+    assert.ok(n <= o.tokens && n >= o.tokens - 16, `${n} tokens for a budget of ${o.tokens}`);
+  }
+  assert.ok(reordered >= 18, `queries come in a new order (${reordered}/20)`);
+  // queryProb 0 leaves the documents of earlier versions unchanged (no extra random draw).
+  const { queryProb: _drop, ...legacy } = { ...o, queryProb: 0 };
+  assert.equal(repeatedFactsText(9, 3, { ...o, queryProb: 0 }, pool), repeatedFactsText(9, 3, legacy, pool));
+});
+
 test('gap-copy pretraining documents: the same entities twice, 0..gapMax filler words between', async () => {
   const { gapCopyText } = await import('../../src/train/pretrain.ts');
   const { entityPools } = await import('../../src/data/synth/vocab.ts');

@@ -1,0 +1,89 @@
+/**
+ * Does the order of a fact's words decide whether a tiny model learns lookup at length?
+ *
+ * Documents (plain next-token prediction, MQAR-like): N facts among filler sentences,
+ * then every fact again as a query `k v.` in a new order. In `kf` the context states
+ * facts key first (`k v.`): predicting v at a query needs K-composition (the layer-2
+ * head must match the query key against "the previous token was k", written at v's
+ * position by a previous-token head). In `vf` the context states them value first
+ * (`v k.`): the query key can find its own token by identity (a direct QK match) and
+ * read the value that a previous-token head wrote there (V-composition).
+ *
+ *   npx tsx research/demo/order-probe.ts OUT kf|vf [T=128] [steps=1500] [layers=2] [facts=6] [lr=3e-3]
+ *
+ * Logs p(v | query key) at T, 2T and 4T on fixed probe documents (chance 1/128).
+ */
+import { makeModel, makeCtx, lmDatum, pools, Rng, LocalPolicy, ADAM, log, type Ctx } from './lib.ts';
+import { fillerSentence } from '../../src/data/synth/text.ts';
+import { crossEntropyLoss } from '../../src/model/losses.ts';
+import type { EntityPool } from '../../src/data/synth/vocab.ts';
+
+const [out, fmt = 'kf', Ts = '128', stepsS = '1500', layersS = '2', factsS = '6', lrS = '3e-3', initDir] = process.argv.slice(2);
+if (!out || (fmt !== 'kf' && fmt !== 'vf')) throw new Error('usage: order-probe.ts OUT kf|vf [T] [steps] [layers] [facts] [lr] [initDir]');
+const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), N = Number(factsS), lr = Number(lrS);
+if (!initDir) makeModel(out, { hidden: 128, layers, heads: 4, kvHeads: 2, initRange: 1 / Math.sqrt(128) }, 0);
+const dir = initDir ?? out;
+const ctx: Ctx = makeCtx(dir);
+const policy = LocalPolicy.fromFolder(dir, { threads: 1 });
+const pool: EntityPool = pools().pretrain;
+const rng = new Rng(7);
+const enc = (s: string) => ctx.tok.encode(s);
+
+/** One document of `tokens` tokens; returns ids and the positions of query keys. */
+function doc(r: Rng, tokens: number): { ids: number[]; queryKeyAt: number[] } {
+  const keys = r.shuffle([...pool.keys]).slice(0, N);
+  const vals = keys.map(() => r.pick(pool.values));
+  const query = r.shuffle(keys.map((_, i) => i));
+  const queryToks = 4 * N;
+  // Context: facts at random slots among filler sentences, until the query section fits.
+  const parts: number[][] = [];
+  let used = 1;
+  let placed = 0;
+  const budget = tokens - queryToks;
+  const slots = new Set<number>();
+  // Estimate how many filler sentences fit, then scatter the facts over them.
+  const fill: number[][] = [];
+  while (used < budget - 4 * N) { const s = enc(' ' + fillerSentence(r).join(' ') + '.'); fill.push(s); used += s.length; }
+  while (slots.size < N) slots.add(r.int(fill.length + N));
+  for (let i = 0, f = 0; i < fill.length + N; i++) {
+    if (slots.has(i)) {
+      const j = placed++;
+      parts.push(fmt === 'kf' ? enc(` ${keys[j]} ${vals[j]}.`) : enc(` ${vals[j]} ${keys[j]}.`));
+    } else parts.push(fill[f++]!);
+  }
+  const ids = [ctx.bos, ...parts.flat()];
+  const queryKeyAt: number[] = [];
+  for (const j of query) {
+    const q = enc(` ${keys[j]} ${vals[j]}.`);
+    queryKeyAt.push(ids.length);
+    ids.push(...q);
+  }
+  return { ids: ids.slice(0, tokens + 1), queryKeyAt: queryKeyAt.filter((p) => p + 1 < Math.min(ids.length, tokens + 1)) };
+}
+
+const probes = [T, 2 * T, 4 * T].map((L) => ({ L, docs: Array.from({ length: 24 }, (_, i) => doc(new Rng(9000 + i), L)) }));
+async function probe(): Promise<string> {
+  const parts: string[] = [];
+  for (const { L, docs } of probes) {
+    const o = await policy.forward(docs.map((d) => lmDatum(d.ids)));
+    let p = 0, n = 0;
+    docs.forEach((d, i) => { for (const t of d.queryKeyAt) { p += Math.exp(o.logprobs[i]![t]!); n++; } });
+    parts.push(`p@${L}=${(p / n).toFixed(3)}`);
+  }
+  return parts.join(' ');
+}
+
+const ce = crossEntropyLoss();
+log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
+const t0 = performance.now();
+let ema = 0;
+for (let s = 0; s < steps; s++) {
+  const ds = Array.from({ length: 32 }, () => lmDatum(doc(rng, T).ids));
+  const o = await policy.forwardBackward(ds, ce);
+  const decay = s > steps * 0.8 ? Math.max(0.1, (steps - s) / (steps * 0.2)) : 1;
+  await policy.optimStep({ learningRate: lr * Math.min(1, (s + 1) / 20) * decay, ...ADAM });
+  ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
+  if ((s + 1) % 50 === 0) log(`step=${s + 1} loss=${ema.toFixed(3)} wall=${((performance.now() - t0) / 1000).toFixed(0)}s ${await probe()}`);
+}
+await policy.save(`${out}/final`);
+log('saved');
