@@ -21,7 +21,10 @@ import type { EntityPool } from '../../src/data/synth/vocab.ts';
 const [out, fmt = 'kf', Ts = '128', stepsS = '1500', layersS = '2', factsS = '6', lrS = '3e-3', initDir] = process.argv.slice(2);
 if (!out || (fmt !== 'kf' && fmt !== 'vf')) throw new Error('usage: order-probe.ts OUT kf|vf [T] [steps] [layers] [facts] [lr] [initDir]');
 const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), N = Number(factsS), lr = Number(lrS);
-if (!initDir) makeModel(out, { hidden: 128, layers, heads: 4, kvHeads: 2, initRange: 1 / Math.sqrt(128) }, 0);
+// Dims from the environment: HIDDEN (128), HEADS (4), KV (2), QWEN3 (0/1), THETA (1e4).
+const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+const hidden = env('HIDDEN', 128);
+if (!initDir) makeModel(out, { hidden, layers, heads: env('HEADS', 4), kvHeads: env('KV', 2), initRange: 1 / Math.sqrt(hidden), qwen3: env('QWEN3', 0) === 1, ropeTheta: env('THETA', 10000) }, 0);
 const dir = initDir ?? out;
 const ctx: Ctx = makeCtx(dir);
 const policy = LocalPolicy.fromFolder(dir, { threads: 1 });
@@ -74,7 +77,7 @@ async function probe(): Promise<string> {
 }
 
 const ce = crossEntropyLoss();
-log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
+log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir, dims: { hidden, heads: env('HEADS', 4), kv: env('KV', 2), qwen3: env('QWEN3', 0), theta: env('THETA', 10000) } }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
 const t0 = performance.now();
 let ema = 0;
 for (let s = 0; s < steps; s++) {

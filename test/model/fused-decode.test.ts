@@ -28,7 +28,7 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ['MHA, YaRN', { num_key_value_heads: 4, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 64 } }],
   ['GQA 8/1, wide', { hidden_size: 64, intermediate_size: 130, num_attention_heads: 8, num_key_value_heads: 1, head_dim: 8, num_hidden_layers: 3 }],
   // Big enough that the matmuls and the attention take the pool's parallel paths.
-  ['parallel paths, transposed-key scores (hidden 256, D 64, GQA 4/1, 700-token prompt)', { hidden_size: 256, intermediate_size: 704, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 64, num_hidden_layers: 1, vocab_size: 1200, max_position_embeddings: 1024 }],
+  ['parallel paths, the queries of a group one per lane, padded lanes and two lane blocks (hidden 256, D 64, GQA 4/1, 700-token prompt)', { hidden_size: 256, intermediate_size: 704, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 64, num_hidden_layers: 1, vocab_size: 1200, max_position_embeddings: 1024 }],
   // Two threads on odd shapes: heads of 10 columns split QKV at columns that are not
   // multiples of 4 (mm_group's tail sums), odd intermediate and vocabulary column splits.
   ['parallel paths, odd splits (hidden 250, D 10, H 6, Hkv 2, inter 701, vocab 1001)', { hidden_size: 250, intermediate_size: 701, num_attention_heads: 6, num_key_value_heads: 2, head_dim: 10, num_hidden_layers: 1, vocab_size: 1001 }],
