@@ -20,7 +20,8 @@ import type { EntityPool } from '../../src/data/synth/vocab.ts';
 
 const [out, fmt = 'kf', Ts = '128', stepsS = '1500', layersS = '2', factsS = '6', lrS = '3e-3', initDir] = process.argv.slice(2);
 if (!out || (fmt !== 'kf' && fmt !== 'vf')) throw new Error('usage: order-probe.ts OUT kf|vf [T] [steps] [layers] [facts] [lr] [initDir]');
-const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), N = Number(factsS), lr = Number(lrS);
+const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), lr = Number(lrS);
+let N = Number(factsS);
 // Dims from the environment: HIDDEN (128), HEADS (4), KV (2), QWEN3 (0/1), THETA (1e4).
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const hidden = env('HIDDEN', 128);
@@ -64,7 +65,8 @@ function doc(r: Rng, tokens: number): { ids: number[]; queryKeyAt: number[] } {
   return { ids: ids.slice(0, tokens + 1), queryKeyAt: queryKeyAt.filter((p) => p + 1 < Math.min(ids.length, tokens + 1)) };
 }
 
-const probes = [T, 2 * T, 4 * T].map((L) => ({ L, docs: Array.from({ length: 24 }, (_, i) => doc(new Rng(9000 + i), L)) }));
+const probeLengths = process.env['PROBES'] ? process.env['PROBES'].split(',').map(Number) : [T, 2 * T, 4 * T];
+const probes = probeLengths.map((L) => ({ L, docs: Array.from({ length: 24 }, (_, i) => doc(new Rng(9000 + i), L)) }));
 async function probe(): Promise<string> {
   const parts: string[] = [];
   for (const { L, docs } of probes) {
@@ -80,8 +82,13 @@ const ce = crossEntropyLoss();
 log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir, dims: { hidden, heads: env('HEADS', 4), kv: env('KV', 2), qwen3: env('QWEN3', 0), theta: env('THETA', 10000) } }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
 const t0 = performance.now();
 let ema = 0;
+// SCHED="fromStep:T:facts,...": a length curriculum (tokens per step kept near 32 x T).
+const sched = (process.env['SCHED'] ?? `0:${T}:${N}`).split(',').map((x) => x.split(':').map(Number) as [number, number, number]);
 for (let s = 0; s < steps; s++) {
-  const ds = Array.from({ length: 32 }, () => lmDatum(doc(rng, T).ids));
+  const [, Ts, Ns] = [...sched].reverse().find(([from]) => s >= from)!;
+  N = Ns;
+  const ds = Array.from({ length: Math.round((32 * T) / Ts) }, () => lmDatum(doc(rng, Ts).ids));
+  N = Number(factsS);
   const o = await policy.forwardBackward(ds, ce);
   const decay = s > steps * 0.8 ? Math.max(0.1, (steps - s) / (steps * 0.2)) : 1;
   await policy.optimStep({ learningRate: lr * Math.min(1, (s + 1) / 20) * decay, ...ADAM });

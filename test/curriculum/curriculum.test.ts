@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import {
   bucketByStage,
@@ -19,6 +18,7 @@ import {
   type Stage,
 } from '../../src/curriculum/index.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const stages: Stage[] = [
   { maxInputTokens: 512, maxOutputTokens: 64, steps: 3 },
@@ -169,7 +169,7 @@ test('curriculum: stages, hard carry-over, resume mid-run gives the same batches
       log.push(b);
       for (const id of b) a.observe(id, /^s[0-3]$/.test(id) ? [0, 0] : [1, id.length % 2]);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'longrl-cur-'));
+    const dir = tempDir('longrl-cur-');
     saveCurriculumState(join(dir, 'c.json'), a.state());
     const b = new Curriculum(cfg, items(), loadCurriculumState(join(dir, 'c.json')));
     run(b, log);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -17,9 +16,10 @@ import {
   readFrames,
   parsePyLiteral,
 } from '../../src/data/io/index.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const shared = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-const tmp = () => mkdtempSync(join(tmpdir(), 'longrl-data-'));
+const tmp = () => tempDir('longrl-data-');
 
 const recs: DocQARecord[] = [
   { id: 'a', data_source: 'synth_docqa_kv', task: 'kv', split: 'train', document: 'x y z. bami dor.', question: 'What is the value of bami?', answer: 'dor', trace: '<think>\nFact: bami dor.\n</think>\n\nTherefore, the answer is dor.', metadata: { budget: 10 } },

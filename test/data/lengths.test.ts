@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { middleTruncate, recordLengths, sidecarPath } from '../../src/data/lengths.ts';
 import { whitespaceCounter, type TokenCounter } from '../../src/data/tokens.ts';
@@ -9,6 +8,7 @@ import { writeJsonlRecords, readRecords } from '../../src/data/io/index.ts';
 import type { DocQARecord } from '../../src/data/record.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../temp-dir.ts';
 
 test('middleTruncate: ids[:h] + ids[-h:] as QwenLong eval', () => {
   const ids = Array.from({ length: 10 }, (_, i) => i);
@@ -19,7 +19,7 @@ test('middleTruncate: ids[:h] + ids[-h:] as QwenLong eval', () => {
 });
 
 test('lengths: computed once, cached by id + prompt hash + tokenizer', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'longrl-len-'));
+  const dir = tempDir('longrl-len-');
   const data = join(dir, 'r.jsonl');
   const recs: DocQARecord[] = [
     { id: 'a', data_source: 'x_docqa', document: 'one two three', question: 'q?', answer: 'a' },
@@ -51,7 +51,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 test('cli: data synth → convert to parquet → back, identical; lengths per stage; errors exit 2', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'longrl-cli-'));
+  const dir = tempDir('longrl-cli-');
   const a = join(dir, 'a.jsonl');
   const r1 = await cli(['data', 'synth', '--tasks', 'kv,chain,ledger', '--lengths', '128,256', '--count', '3', '--seed', '4', '--out', a, '--split-field', '--test-count', '1', '--facts', '5']);
   assert.equal(r1.code, 0, r1.err);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +15,9 @@ import { writeJsonlRecords } from '../../src/data/io/index.ts';
 import { ruleReward } from '../../src/reward/index.ts';
 import { goldAnswers, type DocQARecord } from '../../src/data/record.ts';
 import { Curriculum } from '../../src/curriculum/index.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'longrl-mine-'));
+const dir = tempDir('longrl-mine-');
 const model = join(dir, 'm');
 initModelFolder(model, 'tiny');
 const tok = loadTokenizer(model);

@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { TinkerClient } from '../../src/remote/index.ts';
 import { makeModelFolder, startTinker } from '../remote/helpers.ts';
 
@@ -66,4 +67,24 @@ test('Tinker service: auth, sampler checkpoints, asample, errors, unload', async
     await fx.close();
     rmSync(dirname(dir), { recursive: true, force: true });
   }
+  // The temp folder the service made for its checkpoints (ck1 above) goes with it.
+  assert.equal(existsSync(fx.service.stateDir), false, 'the service removed the state folder it created');
+});
+
+test('Tinker service: a state folder given by the caller outlives the service', async () => {
+  const dir = makeModelFolder();
+  const stateDir = mkdtempSync(join(tmpdir(), 'longrl-tinker-kept-'));
+  const fx = await startTinker({ modelDir: dir, stateDir, longPollMs: 100 });
+  try {
+    const c = new TinkerClient({ url: fx.url, backoffBaseMs: 1 });
+    const { session_id } = await c.call('create_session', { tags: [], user_metadata: {}, sdk_version: '0.24.0', type: 'create_session' });
+    const { model_id } = await c.op('create_model', { session_id, model_seq_id: 0, base_model: 'tiny', lora_config: { rank: 2 } });
+    const named = await c.op('save_weights_for_sampler', { model_id, seq_id: 1, path: 'keep' });
+    assert.match(String(named['path']), /sampler_weights\/keep$/);
+  } finally {
+    await fx.close();
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+  assert.ok(readdirSync(stateDir, { recursive: true }).some((f) => String(f).endsWith('keep')), 'the checkpoint is still there');
+  rmSync(stateDir, { recursive: true, force: true });
 });

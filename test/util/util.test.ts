@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
 import { normalizeAnswer, pySplit } from '../../src/util/pytext.ts';
 import { readJsonl, JsonlWriter } from '../../src/util/jsonl.ts';
 import { writeFileAtomicStream, writeJsonAtomic } from '../../src/util/fsx.ts';
+import { tempDir } from '../temp-dir.ts';
 
 test('Rng: same seed same stream; state round trip continues exactly', () => {
   const a = new Rng(42);
@@ -46,7 +46,7 @@ test('normalizeAnswer follows SQuAD normalize_answer with Python semantics', () 
 });
 
 test('readJsonl names file and line of a malformed line; torn tail can be skipped', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'longrl-'));
+  const dir = tempDir('longrl-');
   const p = join(dir, 'x.jsonl');
   writeFileSync(p, '{"a":1}\n{"a":\n{"a":3}\n');
   assert.throws(() => readJsonl(p), /x\.jsonl:2: malformed JSON/);
@@ -61,7 +61,7 @@ test('readJsonl names file and line of a malformed line; torn tail can be skippe
 });
 
 test('writeFileAtomicStream writes the chunks in order; a failing fill leaves the old file and no temporary', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'longrl-fsx-'));
+  const dir = tempDir('longrl-fsx-');
   const path = join(dir, 'sub', 'w.bin');
   writeFileAtomicStream(path, (put) => {
     put(Uint8Array.of(1, 2));

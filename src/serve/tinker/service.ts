@@ -16,7 +16,7 @@
  * - Faults (faults.ts) are injected per route for client tests.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { LocalPolicy } from '../../policy/local.ts';
@@ -49,7 +49,11 @@ export interface TinkerServiceOptions {
   sessionTimeoutMs?: number;
   /** Longest hold of a `retrieve_future` long poll in ms (default 25 000; at most 30 000). */
   longPollMs?: number;
-  /** Where `tinker://` checkpoints live (default: a new temp folder). */
+  /**
+   * Where `tinker://` checkpoints live. Default: a new temp folder, removed when the
+   * service closes (its `tinker://` paths name nothing once this service is gone); pass a
+   * folder to keep them.
+   */
   stateDir?: string;
   /** Required `X-API-Key` (or `Authorization: Bearer`) when set. */
   apiKey?: string;
@@ -110,6 +114,7 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
   const normalize: Normalize = opts.normalize ?? 'sum';
   const sessionTimeoutMs = opts.sessionTimeoutMs ?? 300_000;
   const longPollMs = Math.min(opts.longPollMs ?? 25_000, 30_000);
+  const ownsStateDir = opts.stateDir === undefined;
   const stateDir = resolve(opts.stateDir ?? mkdtempSync(join(tmpdir(), 'longrl-tinker-')));
   const maxBody = opts.maxBodyBytes ?? 64 * 2 ** 20;
   const log = opts.log ?? (() => {});
@@ -511,6 +516,7 @@ export function createTinkerService(opts: TinkerServiceOptions): TinkerService {
       sessions.clear();
       models.clear();
       samplers.clear();
+      if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
