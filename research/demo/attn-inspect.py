@@ -35,7 +35,7 @@ def rope(x, T):
     return x * c[:, None, :] + np.concatenate([-x2, x1], -1) * s[:, None, :]
 def g(n): return W[n]
 docs = json.load(open(sys.argv[2]))
-stats = np.zeros((L, H, 5)); prev = np.zeros((L, H)); nq = 0; npos = 0; pval = 0.0; npv = 0
+stats = np.zeros((L, H, 5)); prev = np.zeros((L, H)); peak = np.zeros((L, H)); nq = 0; npos = 0; pval = 0.0; npv = 0
 for doc in docs:
     ids = np.array(doc['ids']); T = len(ids)
     x = g('model.embed_tokens.weight')[ids]
@@ -55,6 +55,7 @@ for doc in docs:
             a = np.exp(s - s.max(-1, keepdims=True)); a /= a.sum(-1, keepdims=True)
             out[:, hh] = a @ vv
             prev[l, hh] += sum(a[t, t - 1] for t in range(1, T))
+            peak[l, hh] += a[1:].max(-1).sum()
             for qq in doc['queries']:
                 t = qq['at']
                 if t >= T: continue
@@ -76,4 +77,4 @@ print(f'{len(docs)} documents, {nq} queries, p(value | query key) {pval / max(np
 for l in range(L):
     for hh in range(H):
         s = stats[l, hh] / nq
-        print(f'layer {l} head {hh}: prev-token {prev[l, hh] / npos:.2f} | query key -> value {s[0]:.3f} key {s[1]:.3f} bos {s[2]:.3f} other values {s[3]:.3f} rest {s[4]:.3f}')
+        print(f'layer {l} head {hh}: peak {peak[l, hh] / npos:.2f} prev-token {prev[l, hh] / npos:.2f} | query key -> value {s[0]:.3f} key {s[1]:.3f} bos {s[2]:.3f} other values {s[3]:.3f} rest {s[4]:.3f}')

@@ -22,7 +22,7 @@ const [out, fmt = 'kf', Ts = '128', stepsS = '1500', layersS = '2', factsS = '6'
 if (!out || (fmt !== 'kf' && fmt !== 'vf')) throw new Error('usage: order-probe.ts OUT kf|vf [T] [steps] [layers] [facts] [lr] [initDir]');
 const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), lr = Number(lrS);
 let N = Number(factsS);
-// Dims from the environment: HIDDEN (128), HEADS (4), KV (2), QWEN3 (0/1), THETA (1e4).
+// Dims from the environment: HIDDEN (128), HEADS (4), KV (2), QWEN3 (0/1), THETA (1e4); WD: AdamW weight decay (0).
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const hidden = env('HIDDEN', 128);
 if (!initDir) makeModel(out, { hidden, layers, heads: env('HEADS', 4), kvHeads: env('KV', 2), initRange: 1 / Math.sqrt(hidden), qwen3: env('QWEN3', 0) === 1, ropeTheta: env('THETA', 10000) }, 0);
@@ -47,7 +47,8 @@ function doc(r: Rng, tokens: number): { ids: number[]; queryKeyAt: number[] } {
   const slots = new Set<number>();
   // Estimate how many filler sentences fit, then scatter the facts over them.
   const fill: number[][] = [];
-  while (used < budget - 4 * N) { const s = enc(' ' + fillerSentence(r).join(' ') + '.'); fill.push(s); used += s.length; }
+  // FILLER=0: the facts back to back (the MQAR layout of the associative-recall literature).
+  while (process.env['FILLER'] !== '0' && used < budget - 4 * N) { const s = enc(' ' + fillerSentence(r).join(' ') + '.'); fill.push(s); used += s.length; }
   while (slots.size < N) slots.add(r.int(fill.length + N));
   for (let i = 0, f = 0; i < fill.length + N; i++) {
     if (slots.has(i)) {
@@ -79,7 +80,7 @@ async function probe(): Promise<string> {
 }
 
 const ce = crossEntropyLoss();
-log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir, dims: { hidden, heads: env('HEADS', 4), kv: env('KV', 2), qwen3: env('QWEN3', 0), theta: env('THETA', 10000) } }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
+log('cfg', JSON.stringify({ out, fmt, T, steps, layers, N, lr, initDir, dims: { hidden, heads: env('HEADS', 4), kv: env('KV', 2), qwen3: env('QWEN3', 0), theta: env('THETA', 10000) }, wd: env('WD', 0) }), 'example:', JSON.stringify(ctx.tok.decode(doc(new Rng(1), T).ids)));
 const t0 = performance.now();
 let ema = 0;
 // SCHED="fromStep:T:facts,...": a length curriculum (tokens per step kept near 32 x T).
@@ -91,7 +92,7 @@ for (let s = 0; s < steps; s++) {
   N = Number(factsS);
   const o = await policy.forwardBackward(ds, ce);
   const decay = s > steps * 0.8 ? Math.max(0.1, (steps - s) / (steps * 0.2)) : 1;
-  await policy.optimStep({ learningRate: lr * Math.min(1, (s + 1) / 20) * decay, ...ADAM });
+  await policy.optimStep({ learningRate: lr * Math.min(1, (s + 1) / 20) * decay, ...ADAM, weightDecay: env('WD', 0) });
   ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
   if ((s + 1) % 50 === 0) log(`step=${s + 1} loss=${ema.toFixed(3)} wall=${((performance.now() - t0) / 1000).toFixed(0)}s ${await probe()}`);
 }
