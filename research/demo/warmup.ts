@@ -40,6 +40,8 @@ interface Cfg {
   sftReplay?: number;
   sftReplayT?: number;
   pretrainLr: number;
+  /** AdamW weight decay of the pretraining steps (default 0). */
+  pretrainWeightDecay?: number;
   sftSteps: number;
   sftBatch: number;
   sftLr: number;
@@ -149,7 +151,7 @@ for (let s = 0; s < cfg.pretrainSteps; s++) {
   const ds = Array.from({ length: nDocs }, (_, j) => (j < Math.round(nDocs * (cfg.mixFirst ?? 0)) && first[1] !== preT ? [first[1], first[2]] : [preT, preFacts])).map(([T, F]) => cfg.gapCopy && rng.float() < (cfg.gapCopy.probSchedule ? [...cfg.gapCopy.probSchedule].reverse().find(([f]) => s >= f)![1] : cfg.gapCopy.prob) ? lmDatum(gapCopyDoc(s)) : lmDatum(pretrainDoc(rng, ctx, pool, { tokens: T!, facts: F!, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: cfg.chainProb, factProb: cfg.factProb, orderedProb: cfg.orderedProb, copyProb: cfg.copyProb })));
   toks += ds.reduce((a, d) => a + d.inputTokens_T.length, 0);
   const o = await policy.forwardBackward(ds, ce);
-  await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM });
+  await policy.optimStep({ learningRate: lrAt(cfg.pretrainLr, s, cfg.pretrainSteps), ...ADAM, weightDecay: cfg.pretrainWeightDecay ?? 0 });
   ema = s === 0 ? o.loss : 0.9 * ema + 0.1 * o.loss;
   if (cfg.saveEvery && (s + 1) % cfg.saveEvery === 0) await policy.save(`${cfg.out}/base-${s + 1}`);
   if ((s + 1) % 25 === 0 || s + 1 === cfg.pretrainSteps) log(`PRE step=${s + 1} T=${preT} loss=${ema.toFixed(3)} toks=${toks} ${stamp()} tok/cpu-s=${(toks / cpu()).toFixed(0)} ${await probe()} | at T: ${await probe(Array.from({ length: 32 }, (_, i) => pretrainDoc(new Rng(5000 + i), ctx, pool, { tokens: preT, facts: preFacts, repMin: cfg.repMin, repMax: cfg.repMax, chainProb: 0, factProb: cfg.factProb, orderedProb: cfg.orderedProb })))}`);

@@ -219,4 +219,7 @@ test('recipe schema: stream documents, keepFirst and softmax corpus are checked 
   assert.match(msg({ steps: 1, documents: { kind: 'repeated', stream: true }, softmax: 'corpus' }), /fixed document pool/);
   assert.match(msg({ steps: 1, documents: { kind: 'repeated' }, keepFirst: 0.5 }), /keepFirst needs lengths and documents.stream/);
   assert.equal(PretrainSchema.parse({ steps: 1 }).beta2, 0.999);
+  assert.match(msg({ steps: 1, documents: { kind: 'repeated', queryProb: 1.5 } }), /queryProb/);
+  assert.equal(PretrainSchema.parse({ steps: 1, documents: { kind: 'repeated', queryProb: 0.5 } }).documents.queryProb, 0.5);
+  assert.equal(PretrainSchema.parse({ steps: 1 }).documents.queryProb, 0);
 });
