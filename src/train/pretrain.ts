@@ -57,9 +57,9 @@ export interface RepeatedDocOptions {
    * sentences, then every fact again, densely and in a new order (the multi-query
    * associative recall layout). Each restated value is predictable only by looking its key
    * up at whatever distance it was stated, at every query: the densest single-key lookup
-   * signal at the document's full length. A 2-layer model trained on these alone at 128
-   * tokens looks up from scratch, where restatements scattered among the facts did not
-   * (docs/demo-study.md §10).
+   * signal at the document's full length, meant for extending a base that looks up at
+   * short range. From scratch at 128 tokens a model trained on these alone reached only
+   * the "any value of the document" shortcut within 3,000 steps (docs/demo-study.md §10).
    */
   queryProb?: number;
 }
