@@ -163,6 +163,52 @@ export function pretrainDoc(rng: Rng, ctx: Ctx, pool: EntityPool, o: PretrainDoc
   return ids.slice(0, o.tokens + 1);
 }
 
+/** A query document with the positions a lookup needs (see `queryDoc`). */
+export interface QueryDoc {
+  ids: number[];
+  /** Per query still inside the document: the query key's position, and where its fact stated the key and the value. */
+  queries: { at: number; key: number; value: number }[];
+}
+
+/**
+ * A multi-query associative-recall document of `tokens` tokens (research/demo/order-probe.ts
+ * trains on these, attn-inspect.py reads them): `facts` facts at random slots among filler
+ * sentences (none with `filler` false), then every fact again as a query `k v.` in a new
+ * order. `valueFirst` states the context facts as `v k.`.
+ */
+export function queryDoc(r: Rng, ctx: Ctx, pool: EntityPool, o: { tokens: number; facts: number; valueFirst?: boolean; filler?: boolean }): QueryDoc {
+  const N = o.facts;
+  const enc = (t: string) => ctx.tok.encode(t);
+  const keys = r.shuffle([...pool.keys]).slice(0, N);
+  const vals = keys.map(() => r.pick(pool.values));
+  const order = r.shuffle(keys.map((_, i) => i));
+  // Filler sentences until the facts (3 tokens each, twice) and some slack fit, then the
+  // facts scattered over the sentence slots.
+  const fill: number[][] = [];
+  for (let used = 1; o.filler !== false && used < o.tokens - 8 * N;) {
+    const s = enc(' ' + fillerSentence(r).join(' ') + '.');
+    fill.push(s);
+    used += s.length;
+  }
+  const slots = new Set<number>();
+  while (slots.size < N) slots.add(r.int(fill.length + N));
+  const ids = [ctx.bos];
+  const stated: { key: number; value: number }[] = [];
+  for (let i = 0, f = 0, j = 0; i < fill.length + N; i++) {
+    if (!slots.has(i)) { ids.push(...fill[f++]!); continue; }
+    stated.push(o.valueFirst ? { key: ids.length + 1, value: ids.length } : { key: ids.length, value: ids.length + 1 });
+    ids.push(...enc(o.valueFirst ? ` ${vals[j]} ${keys[j]}.` : ` ${keys[j]} ${vals[j]}.`));
+    j++;
+  }
+  const queries = order.map((j) => {
+    const q = { at: ids.length, ...stated[j]! };
+    ids.push(...enc(` ${keys[j]} ${vals[j]}.`));
+    return q;
+  });
+  const end = Math.min(ids.length, o.tokens + 1);
+  return { ids: ids.slice(0, end), queries: queries.filter((q) => q.at + 1 < end) };
+}
+
 /** Full-sequence next-token datum. */
 export function lmDatum(ids: readonly number[]): Datum {
   const T = ids.length - 1;

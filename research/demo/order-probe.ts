@@ -13,15 +13,13 @@
  *
  * Logs p(v | query key) at T, 2T and 4T on fixed probe documents (chance 1/128).
  */
-import { makeModel, makeCtx, lmDatum, pools, Rng, LocalPolicy, ADAM, log, type Ctx } from './lib.ts';
-import { fillerSentence } from '../../src/data/synth/text.ts';
+import { makeModel, makeCtx, lmDatum, pools, queryDoc, Rng, LocalPolicy, ADAM, log, type Ctx, type QueryDoc } from './lib.ts';
 import { crossEntropyLoss } from '../../src/model/losses.ts';
 import type { EntityPool } from '../../src/data/synth/vocab.ts';
 
 const [out, fmt = 'kf', Ts = '128', stepsS = '1500', layersS = '2', factsS = '6', lrS = '3e-3', initDir] = process.argv.slice(2);
 if (!out || (fmt !== 'kf' && fmt !== 'vf')) throw new Error('usage: order-probe.ts OUT kf|vf [T] [steps] [layers] [facts] [lr] [initDir]');
-const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), lr = Number(lrS);
-let N = Number(factsS);
+const T = Number(Ts), steps = Number(stepsS), layers = Number(layersS), lr = Number(lrS), N = Number(factsS);
 // Dims from the environment: HIDDEN (128), HEADS (4), KV (2), QWEN3 (0/1), THETA (1e4); WD: AdamW weight decay (0).
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const hidden = env('HIDDEN', 128);
@@ -31,40 +29,9 @@ const ctx: Ctx = makeCtx(dir);
 const policy = LocalPolicy.fromFolder(dir, { threads: 1 });
 const pool: EntityPool = pools().pretrain;
 const rng = new Rng(7);
-const enc = (s: string) => ctx.tok.encode(s);
 
-/** One document of `tokens` tokens; returns ids and the positions of query keys. */
-function doc(r: Rng, tokens: number): { ids: number[]; queryKeyAt: number[] } {
-  const keys = r.shuffle([...pool.keys]).slice(0, N);
-  const vals = keys.map(() => r.pick(pool.values));
-  const query = r.shuffle(keys.map((_, i) => i));
-  const queryToks = 4 * N;
-  // Context: facts at random slots among filler sentences, until the query section fits.
-  const parts: number[][] = [];
-  let used = 1;
-  let placed = 0;
-  const budget = tokens - queryToks;
-  const slots = new Set<number>();
-  // Estimate how many filler sentences fit, then scatter the facts over them.
-  const fill: number[][] = [];
-  // FILLER=0: the facts back to back (the MQAR layout of the associative-recall literature).
-  while (process.env['FILLER'] !== '0' && used < budget - 4 * N) { const s = enc(' ' + fillerSentence(r).join(' ') + '.'); fill.push(s); used += s.length; }
-  while (slots.size < N) slots.add(r.int(fill.length + N));
-  for (let i = 0, f = 0; i < fill.length + N; i++) {
-    if (slots.has(i)) {
-      const j = placed++;
-      parts.push(fmt === 'kf' ? enc(` ${keys[j]} ${vals[j]}.`) : enc(` ${vals[j]} ${keys[j]}.`));
-    } else parts.push(fill[f++]!);
-  }
-  const ids = [ctx.bos, ...parts.flat()];
-  const queryKeyAt: number[] = [];
-  for (const j of query) {
-    const q = enc(` ${keys[j]} ${vals[j]}.`);
-    queryKeyAt.push(ids.length);
-    ids.push(...q);
-  }
-  return { ids: ids.slice(0, tokens + 1), queryKeyAt: queryKeyAt.filter((p) => p + 1 < Math.min(ids.length, tokens + 1)) };
-}
+// FILLER=0: the facts back to back (the MQAR layout of the associative-recall literature).
+const doc = (r: Rng, tokens: number, facts = N): QueryDoc => queryDoc(r, ctx, pool, { tokens, facts, valueFirst: fmt === 'vf', filler: process.env['FILLER'] !== '0' });
 
 const probeLengths = process.env['PROBES'] ? process.env['PROBES'].split(',').map(Number) : [T, 2 * T, 4 * T];
 const probes = probeLengths.map((L) => ({ L, docs: Array.from({ length: 24 }, (_, i) => doc(new Rng(9000 + i), L)) }));
@@ -73,7 +40,7 @@ async function probe(): Promise<string> {
   for (const { L, docs } of probes) {
     const o = await policy.forward(docs.map((d) => lmDatum(d.ids)));
     let p = 0, n = 0;
-    docs.forEach((d, i) => { for (const t of d.queryKeyAt) { p += Math.exp(o.logprobs[i]![t]!); n++; } });
+    docs.forEach((d, i) => { for (const q of d.queries) { p += Math.exp(o.logprobs[i]![q.at]!); n++; } });
     parts.push(`p@${L}=${(p / n).toFixed(3)}`);
   }
   return parts.join(' ');
@@ -87,9 +54,7 @@ let ema = 0;
 const sched = (process.env['SCHED'] ?? `0:${T}:${N}`).split(',').map((x) => x.split(':').map(Number) as [number, number, number]);
 for (let s = 0; s < steps; s++) {
   const [, Ts, Ns] = [...sched].reverse().find(([from]) => s >= from)!;
-  N = Ns;
-  const ds = Array.from({ length: Math.round((32 * T) / Ts) }, () => lmDatum(doc(rng, Ts).ids));
-  N = Number(factsS);
+  const ds = Array.from({ length: Math.round((32 * T) / Ts) }, () => lmDatum(doc(rng, Ts, Ns).ids));
   const o = await policy.forwardBackward(ds, ce);
   const decay = s > steps * 0.8 ? Math.max(0.1, (steps - s) / (steps * 0.2)) : 1;
   await policy.optimStep({ learningRate: lr * Math.min(1, (s + 1) / 20) * decay, ...ADAM, weightDecay: env('WD', 0) });
