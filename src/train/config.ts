@@ -122,7 +122,7 @@ export const DataSchema = z
   })
   .refine((d) => (d.synth === undefined) !== (d.files === undefined), { message: 'give exactly one of data.synth or data.files' });
 
-const ScheduleSchema = z.enum(['constant', 'linear', 'cosine']);
+const ScheduleSchema = z.enum(['constant', 'linear', 'cosine', 'wsd']);
 
 /** Plain documents for next-token pretraining (and for replay during SFT). */
 const PretrainDocumentsObject = z
@@ -150,6 +150,8 @@ export const PretrainSchema = z.strictObject({
   lr: z.number().positive().default(2e-3).describe('peak learning rate'),
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule'),
   warmupSteps: int().min(0).default(20).describe('linear warm-up steps'),
+  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine/wsd decay as a fraction of lr'),
+  decayRatio: z.number().gt(0).max(1).default(0.2).describe('wsd: share of the steps at the end spent decaying linearly to minLrRatio·lr'),
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   beta2: z.number().gt(0).lt(1).default(0.999).describe('AdamW β2 (0.95 is the usual pretraining value)'),
   documents: PretrainDocumentsSchema.describe('which plain documents the phase trains on'),
@@ -178,9 +180,10 @@ export const PretrainSchema = z.strictObject({
       fromStep: int().min(0).describe('first step of this stage'),
       tokens: posInt().describe('tokens per document from that step'),
       facts: posInt().describe('distinct facts per document from that step'),
+      batchSize: posInt().optional().describe('documents per step from that step (default batchSize × documents.tokens / tokens, constant tokens per step)'),
     }))
     .optional()
-    .describe('repeated documents: a length curriculum (short documents first: the induction circuit forms on short ones and then extends; demo-study §7); a step trains batchSize × documents.tokens / tokens documents, so tokens per step stay constant'),
+    .describe('repeated documents: a length curriculum (short documents first: the induction circuit forms on short ones and then extends; demo-study §7); a step trains batchSize × documents.tokens / tokens documents, so tokens per step stay constant, unless the stage sets its own batchSize'),
 }).superRefine((p, ctx) => {
   if (p.documents.stream && p.documents.kind !== 'repeated') ctx.addIssue({ code: 'custom', path: ['documents', 'stream'], message: 'documents.stream needs documents.kind repeated' });
   if (p.documents.stream && p.softmax === 'corpus') ctx.addIssue({ code: 'custom', path: ['softmax'], message: 'softmax corpus needs a fixed document pool (documents.stream false)' });
@@ -207,7 +210,8 @@ export const SftSchema = z.strictObject({
   lr: z.number().positive().default(5e-6).describe('peak learning rate (paper: 5e-6 for 14B/32B; small models want ~1e-3)'),
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule (HF get_*_schedule_with_warmup)'),
   warmupSteps: int().min(0).default(0).describe('linear warm-up steps'),
-  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine decay as a fraction of lr'),
+  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine/wsd decay as a fraction of lr'),
+  decayRatio: z.number().gt(0).max(1).default(0.2).describe('wsd: share of the steps at the end spent decaying linearly to minLrRatio·lr'),
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   gradClip: z.number().min(0).default(1).describe('global gradient-norm clip; 0 = off'),
   evalEvery: int().min(0).default(50).describe('held-out loss every N steps (0 = only at the end)'),

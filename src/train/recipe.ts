@@ -9,8 +9,8 @@
  *
  * Run folder (contracts §4): `config.yaml` (resolved recipe), `metrics.jsonl` + a
  * TensorBoard event file, `checkpoints/` (CheckpointStore: policy state + `state.json`),
- * `models/` (`init/` for a from-scratch model, `sft/` the SFT checkpoint the baseline
- * starts from), `data/` (the synthetic records), `samples.jsonl` (a few rollouts per RL
+ * `models/` (`init/` for a from-scratch model, `base/` the pretrained model after a
+ * pretrain phase, `sft/` the SFT checkpoint the baseline starts from), `data/` (the synthetic records), `samples.jsonl` (a few rollouts per RL
  * step), `results.json`, `report.html`/`report.png`.
  *
  * Metrics: one line per optimizer step (per RL step with its updates averaged when
@@ -395,7 +395,7 @@ export class RecipeRun {
     const total = sftTotalSteps(s, this.data.sft.length);
     return {
       batchSize: s.batchSize, weightDecay: s.weightDecay, gradClip: s.gradClip, seed: this.recipe.seed, label: 'sft',
-      schedule: { type: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, totalSteps: total, minLrRatio: s.minLrRatio },
+      schedule: { type: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, totalSteps: total, minLrRatio: s.minLrRatio, decayRatio: s.decayRatio },
     };
   }
 
@@ -406,7 +406,7 @@ export class RecipeRun {
     const seed = this.documentSeed();
     // One document set per length stage (stage k's documents from seed derive k), made
     // when the stage is reached, so a resumed run rebuilds exactly the same batches.
-    const stages = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
+    const stages: { fromStep: number; tokens: number; facts: number; batchSize?: number }[] = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
     let built: { stage: number; datums: Datum[]; buckets: number[][]; s: SupervisedSettings } | null = null;
     // Stage k's documents: their own seed, the stage's length and fact count.
     const stageSeed = (k: number) => (k === 0 ? seed : seed + 7919 * k);
@@ -421,11 +421,11 @@ export class RecipeRun {
       const k = stageIndexAt(stages, step);
       if (built?.stage === k) return built;
       const st = stages[k]!;
-      const batchSize = docs.kind === 'repeated' && p.lengths ? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens)) : p.batchSize;
+      const batchSize = docs.kind === 'repeated' && p.lengths ? (st.batchSize ?? Math.max(1, Math.round((p.batchSize * docs.tokens) / st.tokens))) : p.batchSize;
       const datums = docs.stream ? [] : stageDatums(k);
       const s: SupervisedSettings = {
         batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`, beta2: p.beta2,
-        schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: 0.1 },
+        schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: p.minLrRatio, decayRatio: p.decayRatio },
       };
       built = { stage: k, datums, buckets: lengthBuckets(datums.map((d) => d.inputTokens_T.length), batchSize), s };
       if (p.softmax === 'corpus') {
@@ -467,6 +467,9 @@ export class RecipeRun {
     }
     bar.finish();
     if (p.softmax === 'corpus') this.localPolicy('pretrain.softmax corpus').setSoftmaxVocabulary(null);
+    // The pretrained base as an HF folder (the `base` row's model; reusable as model.path).
+    // Re-entered on resume at the last step, so it is written whenever the phase completes.
+    if (!this.remote) await writeDirAtomic(join(this.runDir, 'models', 'base'), (tmp) => this.policy.exportHF(tmp));
   }
 
   /** The policy as a LocalPolicy, for features only the in-process engine has. */

@@ -45,6 +45,19 @@ test('learning-rate schedules: warmup, linear, cosine', () => {
   assert.ok(Math.abs(learningRateAt({ ...s, type: 'cosine', minLrRatio: 0.1 }, 110) - 0.1) < 1e-12);
 });
 
+test('learning-rate schedule wsd: warmup, the peak until the last decayRatio of the steps, linear to the floor', () => {
+  const s = { type: 'wsd' as const, lr: 1, warmupSteps: 10, totalSteps: 110, minLrRatio: 0.1 };
+  assert.equal(learningRateAt(s, 5), 0.5);
+  assert.equal(learningRateAt(s, 87), 1); // decay starts at 110 - 22 = 88
+  assert.equal(learningRateAt(s, 88), 1);
+  assert.ok(Math.abs(learningRateAt(s, 99) - (0.1 + 0.9 * 0.5)) < 1e-12);
+  assert.ok(Math.abs(learningRateAt(s, 110) - 0.1) < 1e-12);
+  assert.ok(Math.abs(learningRateAt({ ...s, decayRatio: 0.5 }, 66) - (0.1 + 0.9 * 0.8)) < 1e-12); // decay from 55
+  // a decay longer than the steps after warmup starts at the end of warmup
+  assert.equal(learningRateAt({ ...s, decayRatio: 1 }, 10), 1);
+  assert.ok(learningRateAt({ ...s, decayRatio: 1 }, 11) < 1);
+});
+
 test('cross-entropy: weighted token mean and sum', () => {
   const datums = [
     { inputTokens_T: new Int32Array(3), targetTokens_T: new Int32Array(3), mask_T: Float32Array.from([0, 1, 1]) },

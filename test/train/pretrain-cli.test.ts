@@ -41,6 +41,8 @@ test('longrl pretrain writes only pretrain metrics and an HF base model folder',
   const lines = metricsOf(out) as unknown as { phase: string; step: number }[];
   assert.deepEqual(lines.map((l) => [l.phase, l.step]), [['pretrain', 1], ['pretrain', 2]]);
   for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(existsSync(join(out, 'models', 'final', f)), f);
+  // models/base is the pretrained model of any run with a pretrain phase (here also final).
+  assert.deepEqual(readFileSync(join(out, 'models', 'base', 'model.safetensors')), readFileSync(join(out, 'models', 'final', 'model.safetensors')));
   assert.ok(!existsSync(join(out, 'results.json')), 'no evaluation in a pretrain run');
 
   const bad = longrl('pretrain', tinyRecipe, '--out', join(tmp, 'x'), '--set', 'pretrain=null');
@@ -69,6 +71,25 @@ test('longrl pretrain: a length curriculum keeps tokens per step and switches do
   assert.equal(vocab[0], vocab[1]);
   assert.ok(vocab[2]! >= vocab[1]! && vocab[2]! < 1024, String(vocab));
   assert.ok(Math.abs(lines[0]!['loss']! - Math.log(vocab[0]!)) < 0.2, `${lines[0]!['loss']} vs ln ${vocab[0]}`);
+}));
+
+test('longrl pretrain: a length stage\'s own batchSize, and the wsd schedule (peak, then a linear decay over the last decayRatio)', { timeout: 300_000 }, () => inTmp('longrl-wsd-', (tmp) => {
+  const out = join(tmp, 'run');
+  const res = longrl(
+    'pretrain', tinyRecipe, '--out', out,
+    '--set', 'pretrain.steps=5', '--set', 'pretrain.warmupSteps=0', '--set', 'pretrain.lr=0.001',
+    '--set', 'pretrain.schedule=wsd', '--set', 'pretrain.decayRatio=0.4', '--set', 'pretrain.minLrRatio=0.1',
+    '--set', 'pretrain.documents={kind: repeated, count: 16, tokens: 64, facts: 6}',
+    '--set', 'pretrain.lengths=[{fromStep: 0, tokens: 16, facts: 2}, {fromStep: 2, tokens: 32, facts: 4, batchSize: 3}]',
+  );
+  assert.equal(res.status, 0, res.stderr + res.stdout);
+  const lines = metricsOf(out);
+  // batchSize 4 x 64 / 16 = 16 documents, then the stage's own 3.
+  assert.deepEqual(lines.map((l) => l['train/sequences']), [16, 16, 3, 3, 3]);
+  // Decay over the last 2 of 5 steps: steps 0-2 at the peak, then 1 - 0.9·(s-3)/2.
+  const lr = lines.map((l) => l['lr']!);
+  const want = [1e-3, 1e-3, 1e-3, 1e-3, 0.55e-3];
+  lr.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-12, `step ${i}: lr ${v}, want ${want[i]}`));
 }));
 
 test('sft.replay adds pretraining documents to every SFT and sft-continued step', { timeout: 300_000 }, () => inTmp('longrl-replay-', (tmp) => {

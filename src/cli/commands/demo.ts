@@ -1,12 +1,15 @@
 /**
  * `longrl demo [--size tiny|full] [--out DIR] [--seed S] [--resume DIR] [--judge-url U
  * --judge-model M] [--set key=value ...]` = `longrl train recipes/demo.yaml` (or `recipes/demo-tiny.yaml` for
- * `--size tiny`, the smoke-test scale): a small model from scratch, synthetic curriculum
- * data, pretraining on plain documents, warm-up SFT on short documents, two RL stages of
- * growing length with retrospective sampling and the hybrid reward (the judge only with
- * --judge-url; rule-only otherwise, said plainly), and the table base / sft /
- * sft-continued / rl-stage1 / rl-final at each length. Last line: `Run folder: PATH`.
+ * `--size tiny`, the smoke-test scale): a small model, the shipped base models/demo-base/
+ * (made by `longrl pretrain recipes/demo-base.yaml`: plain next-token prediction on
+ * synthetic documents), synthetic curriculum data, warm-up SFT on short documents, RL
+ * stages of growing length up to 4x the SFT length with retrospective sampling and the
+ * hybrid reward (the judge only with --judge-url; rule-only otherwise, said plainly), and
+ * the table base / sft / sft-continued / rl-stage1 .. rl-final at each length. The tiny
+ * size makes its own tiny model from scratch. Last line: `Run folder: PATH`.
  */
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UserError } from '../../util/errors.ts';
@@ -54,8 +57,10 @@ export function register(program: Command): void {
       } else {
         const sets = [...o.set, ...seedOverride(o.seed)];
         if (o.judgeUrl !== undefined) sets.push(`reward.judge={url: "${o.judgeUrl}", model: "${o.judgeModel}"}`);
-        const recipe = loadRecipe(embeddedRecipe(o.size), sets);
-        run = new RecipeRun(recipe, { runDir: o.out ?? defaultRunDir(o.size === 'tiny' ? 'demo-tiny' : 'demo') });
+        const file = embeddedRecipe(o.size);
+        const recipe = loadRecipe(file, sets);
+        // The embedded recipe's paths (the shipped base model) are relative to recipes/.
+        run = new RecipeRun(recipe, { runDir: o.out ?? defaultRunDir(o.size === 'tiny' ? 'demo-tiny' : 'demo'), baseDir: dirname(file) });
       }
       const res = await run.run();
       process.stdout.write(`Run folder: ${res.runDir}\n`);
