@@ -15,7 +15,7 @@ import { longAnswerRecords, sftStepsForFlops } from '../../src/ablate/sft-long.t
 
 const demo = loadRecipe(fileURLToPath(new URL('../../recipes/demo.yaml', import.meta.url)));
 const start = { modelDir: '/m', rlFile: '/d/rl.jsonl', testFile: '/d/test.jsonl' };
-const template = rlTemplate(demo, start, [1e12, 2e12]);
+const template = rlTemplate(demo, start, [1e12, 2e12, 3e12]);
 
 test('dedupe: variants equal to the recipe are aliases of phased; the others run', () => {
   const names: VariantName[] = ['phased', 'single-stage', 'rs-off', 'rs-hard', 'rs-weighted', 'grpo', 'dr-grpo', 'dapo'];
@@ -33,7 +33,7 @@ test('dedupe: variants equal to the recipe are aliases of phased; the others run
 
 test('variant recipes: equal FLOPs, shared start, what the name says', () => {
   const ss = variantRecipe(template, 'single-stage');
-  assert.deepEqual(ss.rl.stages.map((s) => [s.maxInputTokens, s.flops]), [[512, 3e12]]);
+  assert.deepEqual(ss.rl.stages.map((s) => [s.maxInputTokens, s.flops]), [[384, 6e12]]);
   assert.equal(ss.rl.retrospective.mode, 'off');
   const grpo = variantRecipe(template, 'grpo');
   assert.deepEqual([grpo.rl.algorithm, grpo.rl.aggMode, grpo.rl.dynamicSampling.enabled], ['grpo', 'seq-mean-token-mean', false]);
@@ -44,7 +44,7 @@ test('variant recipes: equal FLOPs, shared start, what the name says', () => {
     assert.deepEqual(r.model, { path: '/m' });
     assert.equal(r.sft, null);
     assert.equal(r.pretrain, null);
-    assert.deepEqual(r.eval.lengths, [128, 256, 512]);
+    assert.deepEqual(r.eval.lengths, [96, 192, 384]);
   }
   assert.equal(variantRecipe(template, 'rs-weighted').rl.retrospective.mode, 'weighted');
   assert.throws(() => parseVariants('phased,nope'), /unknown variant "nope"/);
