@@ -10,8 +10,9 @@
  * Run folder (contracts §4): `config.yaml` (resolved recipe), `metrics.jsonl` + a
  * TensorBoard event file, `checkpoints/` (CheckpointStore: policy state + `state.json`),
  * `models/` (`init/` for a from-scratch model, `base/` the pretrained model after a
- * pretrain phase, `sft/` the SFT checkpoint the baseline starts from), `data/` (the synthetic records), `samples.jsonl` (a few rollouts per RL
- * step), `results.json`, `report.html`/`report.png`.
+ * pretrain phase, `sft/` the SFT checkpoint the baseline starts from), `data/` (the
+ * synthetic records), `samples.jsonl` (a few rollouts per RL step), `results.json`,
+ * `report.html`/`report.png`.
  *
  * Metrics: one line per optimizer step (per RL step with its updates averaged when
  * mini-batches > 1), `step` counting every logged step of the run (monotonic across

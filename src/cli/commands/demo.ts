@@ -2,8 +2,8 @@
  * `longrl demo [--size tiny|full] [--out DIR] [--seed S] [--resume DIR] [--judge-url U
  * --judge-model M] [--set key=value ...]` = `longrl train recipes/demo.yaml` (or `recipes/demo-tiny.yaml` for
  * `--size tiny`, the smoke-test scale): a small model, the shipped base models/demo-base/
- * (made by `longrl pretrain recipes/demo-base.yaml`: plain next-token prediction on
- * synthetic documents), synthetic curriculum data, warm-up SFT on short documents, RL
+ * (made by two `longrl pretrain` phases, scripts/make-demo-base.sh: plain next-token
+ * prediction on synthetic documents), synthetic curriculum data, warm-up SFT on short documents, RL
  * stages of growing length up to 4x the SFT length with retrospective sampling and the
  * hybrid reward (the judge only with --judge-url; rule-only otherwise, said plainly), and
  * the table base / sft / sft-continued / rl-stage1 .. rl-final at each length. The tiny
