@@ -124,6 +124,12 @@ export const DataSchema = z
 
 const ScheduleSchema = z.enum(['constant', 'linear', 'cosine', 'wsd']);
 
+/** How a decaying schedule ends (src/model/schedule.ts), shared by the pretrain and SFT sections. */
+const LrDecayFields = {
+  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine/wsd decay as a fraction of lr'),
+  decayRatio: z.number().gt(0).max(1).default(0.2).describe('wsd: share of the steps at the end spent decaying linearly to minLrRatio·lr'),
+};
+
 /** Plain documents for next-token pretraining (and for replay during SFT). */
 const PretrainDocumentsObject = z
   .strictObject({
@@ -150,8 +156,7 @@ export const PretrainSchema = z.strictObject({
   lr: z.number().positive().default(2e-3).describe('peak learning rate'),
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule'),
   warmupSteps: int().min(0).default(20).describe('linear warm-up steps'),
-  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine/wsd decay as a fraction of lr'),
-  decayRatio: z.number().gt(0).max(1).default(0.2).describe('wsd: share of the steps at the end spent decaying linearly to minLrRatio·lr'),
+  ...LrDecayFields,
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   beta2: z.number().gt(0).lt(1).default(0.999).describe('AdamW β2 (0.95 is the usual pretraining value)'),
   documents: PretrainDocumentsSchema.describe('which plain documents the phase trains on'),
@@ -210,8 +215,7 @@ export const SftSchema = z.strictObject({
   lr: z.number().positive().default(5e-6).describe('peak learning rate (paper: 5e-6 for 14B/32B; small models want ~1e-3)'),
   schedule: ScheduleSchema.default('cosine').describe('learning-rate schedule (HF get_*_schedule_with_warmup)'),
   warmupSteps: int().min(0).default(0).describe('linear warm-up steps'),
-  minLrRatio: z.number().min(0).max(1).default(0.1).describe('floor of linear/cosine/wsd decay as a fraction of lr'),
-  decayRatio: z.number().gt(0).max(1).default(0.2).describe('wsd: share of the steps at the end spent decaying linearly to minLrRatio·lr'),
+  ...LrDecayFields,
   weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
   gradClip: z.number().min(0).default(1).describe('global gradient-norm clip; 0 = off'),
   evalEvery: int().min(0).default(50).describe('held-out loss every N steps (0 = only at the end)'),

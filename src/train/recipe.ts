@@ -43,7 +43,7 @@ import type { ModelFolder } from '../model/folder.ts';
 import { buildChatTokenizer } from '../tokenizer/preset-tokenizer.ts';
 import { writeModelFolder } from '../model/folder.ts';
 import { readModelConfig } from '../model/config.ts';
-import { learningRateAt } from '../model/schedule.ts';
+import { learningRateAt, type LrSchedule } from '../model/schedule.ts';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/load.ts';
 import { synthTokenizerCorpus } from '../data/synth/corpus.ts';
 import { Curriculum, type CurriculumState } from '../curriculum/curriculum.ts';
@@ -57,7 +57,7 @@ import type { ResultsRow } from '../observe/run-data.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
 import { CheckpointStore } from './checkpoint.ts';
-import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type PretrainDocuments, type Recipe } from './config.ts';
+import { absolutizePaths, evalLengths, recipeToYaml, parseRecipeYaml, type PretrainConfig, type PretrainDocuments, type Recipe, type SftConfig } from './config.ts';
 import { chatCounter, prepareData, promptIds, responseIds, synthRecordCount, type RunData } from './data.ts';
 import { evaluatePolicy, type EvalItem } from './evaluate.ts';
 import { flopModel, type FlopModel } from './flops.ts';
@@ -154,6 +154,11 @@ export function buildInitModel(presetName: string, shape: Partial<ModelPreset>, 
 }
 
 /** Writes a folder atomically: fill a temporary sibling, then rename over the target. */
+/** The learning-rate schedule of a pretrain or SFT section over `totalSteps` optimizer steps. */
+function lrSchedule(c: PretrainConfig | SftConfig, totalSteps: number): LrSchedule {
+  return { type: c.schedule, lr: c.lr, warmupSteps: c.warmupSteps, totalSteps, minLrRatio: c.minLrRatio, decayRatio: c.decayRatio };
+}
+
 async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -396,7 +401,7 @@ export class RecipeRun {
     const total = sftTotalSteps(s, this.data.sft.length);
     return {
       batchSize: s.batchSize, weightDecay: s.weightDecay, gradClip: s.gradClip, seed: this.recipe.seed, label: 'sft',
-      schedule: { type: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, totalSteps: total, minLrRatio: s.minLrRatio, decayRatio: s.decayRatio },
+      schedule: lrSchedule(s, total),
     };
   }
 
@@ -407,7 +412,7 @@ export class RecipeRun {
     const seed = this.documentSeed();
     // One document set per length stage (stage k's documents from seed derive k), made
     // when the stage is reached, so a resumed run rebuilds exactly the same batches.
-    const stages: { fromStep: number; tokens: number; facts: number; batchSize?: number }[] = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
+    const stages: NonNullable<PretrainConfig['lengths']> = docs.kind === 'repeated' ? (p.lengths ?? [{ fromStep: 0, tokens: docs.tokens, facts: docs.facts }]) : [{ fromStep: 0, tokens: 0, facts: 0 }];
     let built: { stage: number; datums: Datum[]; buckets: number[][]; s: SupervisedSettings } | null = null;
     // Stage k's documents: their own seed, the stage's length and fact count.
     const stageSeed = (k: number) => (k === 0 ? seed : seed + 7919 * k);
@@ -426,7 +431,7 @@ export class RecipeRun {
       const datums = docs.stream ? [] : stageDatums(k);
       const s: SupervisedSettings = {
         batchSize, weightDecay: p.weightDecay, gradClip: 1, seed: this.recipe.seed, label: k === 0 ? 'pretrain' : `pretrain-${k}`, beta2: p.beta2,
-        schedule: { type: p.schedule, lr: p.lr, warmupSteps: p.warmupSteps, totalSteps: p.steps, minLrRatio: p.minLrRatio, decayRatio: p.decayRatio },
+        schedule: lrSchedule(p, p.steps),
       };
       built = { stage: k, datums, buckets: lengthBuckets(datums.map((d) => d.inputTokens_T.length), batchSize), s };
       if (p.softmax === 'corpus') {
