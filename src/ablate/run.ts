@@ -313,6 +313,8 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
       applyPlan();
       correction = 1;
       say(`re-planned with ${fmtS((deadline - Date.now()) / 1000)} left (the shared phase took ${(k).toFixed(2)}× its estimate): RL ${(budgetFlops / 1e12).toFixed(4)} TFLOP per run (${(100 * plan.flopScale).toFixed(0)}% of the recipe's), ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}), about ${fmtS(again.totalS)} more`);
+      // The first plan's cuts no longer hold: the report names only the plan that ran.
+      for (let i = notes.length - 1; i >= 0; i--) if (notes[i]!.startsWith('to fit the budget: ')) notes.splice(i, 1);
       for (const c of again.cuts) notes.push(`to fit the budget (after the shared phase): ${c}`);
     }
     const template = rlTemplate(base, start, stageFlops_K);

@@ -22,6 +22,64 @@ export interface LayerCtx {
   qkNorm: boolean;
   cos: Float32Array;
   sin: Float32Array;
+  /**
+   * Packed sequences: the rows hold several sequences back to back, of these lengths
+   * (summing to T); attention stays inside each one and `positions` restart at 0 for
+   * each. Absent: the rows are one sequence at positions 0..T-1.
+   */
+  segments?: readonly number[];
+  /** RoPE position of each row when `segments` is given. */
+  positions?: Int32Array;
+}
+
+/**
+ * Causal attention of every segment over itself (rows are contiguous per segment, so each
+ * one is a view of the packed buffers): training on many short sequences in one pass keeps
+ * the GEMMs around it wide, while attention costs what it would one sequence at a time.
+ */
+function attendForward(c: LayerCtx, ws: Workspace, T: number): void {
+  const { H, Hkv, D, qDim, kvDim } = c.d;
+  const scale = 1 / Math.sqrt(D);
+  for (const [s0, len] of segmentSpans(c.segments, T)) {
+    c.k.attentionForward({
+      q: ws.q.subarray(s0 * qDim), k: ws.k.subarray(s0 * kvDim), v: ws.v.subarray(s0 * kvDim), out: ws.att.subarray(s0 * qDim),
+      lse: ws.lse.subarray(s0 * H), Tq: len, Tk: len, H, Hkv, D, scale, causal: true, qPos0: 0,
+    });
+  }
+}
+
+function attendBackward(c: LayerCtx, ws: Workspace, T: number): void {
+  const { H, Hkv, D, qDim, kvDim } = c.d;
+  const scale = 1 / Math.sqrt(D);
+  for (const [s0, len] of segmentSpans(c.segments, T)) {
+    const qo = s0 * qDim;
+    const ko = s0 * kvDim;
+    c.k.attentionBackward({
+      q: ws.q.subarray(qo), k: ws.k.subarray(ko), v: ws.v.subarray(ko), out: ws.att.subarray(qo), lse: ws.lse.subarray(s0 * H),
+      dOut: ws.datt.subarray(qo), dq: ws.dq.subarray(qo), dk: ws.dk.subarray(ko), dv: ws.dv.subarray(ko),
+      Tq: len, Tk: len, H, Hkv, D, scale, causal: true, qPos0: 0,
+    });
+  }
+}
+
+/** [first row, length] of each segment (one span of T rows when unpacked). */
+export function segmentSpans(segments: readonly number[] | undefined, T: number): [number, number][] {
+  if (!segments) return [[0, T]];
+  const out: [number, number][] = [];
+  let s0 = 0;
+  for (const len of segments) {
+    out.push([s0, len]);
+    s0 += len;
+  }
+  return out;
+}
+
+/** Row positions of packed segments: 0..len-1 for each. */
+export function segmentPositions(segments: readonly number[]): Int32Array {
+  const pos = new Int32Array(segments.reduce((a, b) => a + b, 0));
+  let r = 0;
+  for (const len of segments) for (let i = 0; i < len; i++) pos[r++] = i;
+  return pos;
 }
 
 /** LoRA slot order in a layer. */
@@ -162,11 +220,8 @@ export function finishLayer(c: LayerCtx, p: LayerParams, lora: LoraLayer | null,
 export function layerForward(c: LayerCtx, p: LayerParams, lora: LoraLayer | null, ws: Workspace, T: number, x: Float32Array, out: Float32Array): void {
   const { k, d } = c;
   k.rmsnormForward(x, p.inNorm, ws.h1, ws.rstd1, T, d.hidden, c.eps);
-  projectQkv(c, p, lora, ws, T, ws.positions);
-  k.attentionForward({
-    q: ws.q, k: ws.k, v: ws.v, out: ws.att, lse: ws.lse, Tq: T, Tk: T, H: d.H, Hkv: d.Hkv, D: d.D,
-    scale: 1 / Math.sqrt(d.D), causal: true, qPos0: 0,
-  });
+  projectQkv(c, p, lora, ws, T, c.positions ?? ws.positions);
+  attendForward(c, ws, T);
   finishLayer(c, p, lora, ws, T, x, out);
 }
 
@@ -190,12 +245,10 @@ export function layerBackward(c: LayerCtx, p: LayerParams, g: LayerParams | null
   k.axpy(n, 1, tmp, dX); // dX = dLoss/dx2
   // Attention: x2 = x + o(att).
   linearBackward(k, ws, dX, T, hidden, ws.att, qDim, p.oW, g?.oW ?? null, null, ws.datt, false, lora?.[SLOT.o] ?? null, ws.loraU[SLOT.o]);
-  k.attentionBackward({
-    q: ws.q, k: ws.k, v: ws.v, out: ws.att, lse: ws.lse, dOut: ws.datt, dq: ws.dq, dk: ws.dk, dv: ws.dv,
-    Tq: T, Tk: T, H, Hkv, D, scale: 1 / Math.sqrt(D), causal: true, qPos0: 0,
-  });
-  k.ropeBackward(ws.dq, T, H, D, qDim, ws.positions, c.cos, c.sin);
-  k.ropeBackward(ws.dk, T, Hkv, D, kvDim, ws.positions, c.cos, c.sin);
+  attendBackward(c, ws, T);
+  const positions = c.positions ?? ws.positions;
+  k.ropeBackward(ws.dq, T, H, D, qDim, positions, c.cos, c.sin);
+  k.ropeBackward(ws.dk, T, Hkv, D, kvDim, positions, c.cos, c.sin);
   let dq = ws.dq;
   let dk = ws.dk;
   if (c.qkNorm) {

@@ -10,7 +10,7 @@
 import type { Kernels } from '../engine/kernels.ts';
 import { getKernels } from '../engine/index.ts';
 import type { ModelConfig } from './config.ts';
-import { finishLayer, layerBackward, layerForward, projectQkv, type LayerCtx } from './layer.ts';
+import { finishLayer, layerBackward, layerForward, projectQkv, segmentPositions, type LayerCtx } from './layer.ts';
 import type { LoraAdapters } from './lora.ts';
 import { RopeTables } from './rope.ts';
 import { makeViews, type ModelWeights, type ParamViews } from './weights.ts';
@@ -36,6 +36,8 @@ export interface SeqTape {
   logits: Float32Array | null;
   /** Bytes this tape holds. */
   bytes: number;
+  /** Lengths of the packed sequences the rows hold (null: one sequence). */
+  segments: readonly number[] | null;
 }
 
 export interface SeqForwardOptions {
@@ -49,6 +51,12 @@ export interface SeqForwardOptions {
    * backward.
    */
   extraBudgetBytes?: number;
+  /**
+   * The rows are several sequences packed back to back, of these lengths (summing to T):
+   * attention stays within each and positions restart at 0, so each one's log-probabilities
+   * are those it has alone. Many short sequences then run as one wide pass.
+   */
+  segments?: readonly number[];
 }
 
 export interface SeqForwardResult {
@@ -60,6 +68,19 @@ export interface SeqForwardResult {
 /** Rows of logits per chunk: at most ~8M floats (32 MB), between 16 and 256 rows. */
 export function logitChunkRows(vocab: number): number {
   return Math.max(16, Math.min(256, Math.floor((8 << 20) / vocab)));
+}
+
+/** Most bytes of tape buffers kept for reuse between passes (the default tape budget plus half). */
+const POOL_MAX_BYTES = 768 * 2 ** 20;
+
+/**
+ * Size class of a pooled buffer of n elements (or a workspace of n rows): 8 classes per
+ * doubling, so a request gets at most 12.5% more than it asked for.
+ */
+export function poolClass(n: number): number {
+  if (n <= 64) return 64;
+  const step = 2 ** (Math.floor(Math.log2(n)) - 3);
+  return Math.ceil(n / step) * step;
 }
 
 /** Logit of an id outside the softmax vocabulary: exp underflows to 0, and p·log p stays 0 (not NaN as with -Infinity). */
@@ -121,8 +142,13 @@ export class QwenModel {
     this.gradViews = null;
   }
 
-  ctx(): LayerCtx {
-    return { k: this.k, d: this.weights.dims, eps: this.cfg.rmsNormEps, qkNorm: this.cfg.qkNorm, cos: this.rope.cos, sin: this.rope.sin };
+  ctx(segments: readonly number[] | null = null): LayerCtx {
+    const c: LayerCtx = { k: this.k, d: this.weights.dims, eps: this.cfg.rmsNormEps, qkNorm: this.cfg.qkNorm, cos: this.rope.cos, sin: this.rope.sin };
+    if (segments) {
+      c.segments = segments;
+      c.positions = segmentPositions(segments);
+    }
+    return c;
   }
 
   private ensure(T: number): Workspace {
@@ -155,10 +181,10 @@ export class QwenModel {
    * Runs the layers over ids; returns x_L (a view). With `store` (length (L+1)·T·hidden)
    * every layer input and x_L are kept there.
    */
-  private runLayers(ids: Int32Array, T: number, store: Float32Array | null, acts: (Workspace | null)[] | null = null): Float32Array {
+  private runLayers(ids: Int32Array, T: number, store: Float32Array | null, acts: (Workspace | null)[] | null = null, segments: readonly number[] | null = null): Float32Array {
     const d = this.weights.dims;
     const ws = this.ensure(T);
-    const c = this.ctx();
+    const c = this.ctx(segments);
     const n = T * d.hidden;
     const slot = (l: number) => store!.subarray(l * n, (l + 1) * n);
     let x = store ? slot(0) : this.xa.subarray(0, n);
@@ -225,6 +251,15 @@ export class QwenModel {
     const T = ids.length;
     const d = this.weights.dims;
     const invTemp = opts.invTemp ?? 1;
+    const segments = opts.segments ?? null;
+    if (segments) {
+      let sum = 0;
+      for (const len of segments) {
+        if (!(Number.isInteger(len) && len > 0)) throw new RangeError(`segments: every length must be a positive integer, got ${len}`);
+        sum += len;
+      }
+      if (sum !== T) throw new RangeError(`segments sum to ${sum} rows, the sequence has ${T}`);
+    }
     for (let t = 0; t < T; t++) {
       const id = ids[t]!;
       if (!(id >= 0 && id < d.vocab)) throw new RangeError(`token id ${id} at position ${t} is outside the vocabulary [0, ${d.vocab})`);
@@ -243,11 +278,11 @@ export class QwenModel {
       }
     }
     const store = opts.keepTape ? this.takeBuffer((d.layers + 1) * T * d.hidden) : null;
-    let bytes = store ? store.byteLength : 0;
+    let bytes = store ? store.buffer.byteLength : 0;
     let extra = opts.keepTape ? opts.extraBudgetBytes ?? 0 : 0;
     let acts: (Workspace | null)[] | null = null;
     const loraRank = this.lora ? this.lora.rank : 0;
-    const actBytes = Workspace.activationBytes(d, this.cfg.qkNorm, T, loraRank);
+    const actBytes = Workspace.activationBytes(d, this.cfg.qkNorm, poolClass(T), loraRank);
     for (let l = d.layers - 1; l >= 0 && actBytes <= extra; l--) {
       acts ??= new Array<Workspace | null>(d.layers).fill(null);
       const w = this.takeActs(T, loraRank);
@@ -257,7 +292,7 @@ export class QwenModel {
     }
     const V = d.vocab;
     const keptLogits = opts.keepTape && nActive * V * 4 <= extra ? this.takeBuffer(nActive * V) : null;
-    if (keptLogits) bytes += keptLogits.byteLength;
+    if (keptLogits) bytes += keptLogits.buffer.byteLength;
     const logprobs = new Float32Array(T);
     const entropy = opts.entropy ? new Float32Array(T) : null;
     const lse = new Float32Array(nActive);
@@ -275,8 +310,8 @@ export class QwenModel {
         }
       }
     };
-    if (store || T <= this.prefillChunk) {
-      const xL = this.runLayers(ids, T, store, acts);
+    if (store || T <= this.prefillChunk || segments) {
+      const xL = this.runLayers(ids, T, store, acts, segments);
       this.finalNorm(xL, T);
       head(0, nActive, 0);
     } else {
@@ -290,7 +325,7 @@ export class QwenModel {
         a = b;
       });
     }
-    return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store, layerActs: acts, logits: keptLogits, bytes } };
+    return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store, layerActs: acts, logits: keptLogits, bytes, segments } };
   }
 
   /**
@@ -305,7 +340,7 @@ export class QwenModel {
     let store = tape.checkpoints;
     if (!store) {
       store = this.takeBuffer((d.layers + 1) * n);
-      this.runLayers(ids, T, store);
+      this.runLayers(ids, T, store, null, tape.segments);
     }
     const ws = this.ensure(T);
     const slot = (l: number) => store.subarray(l * n, (l + 1) * n);
@@ -347,7 +382,7 @@ export class QwenModel {
     // Final norm: dX = dLoss/dx_L.
     const dX = this.xb.subarray(0, n);
     this.k.rmsnormBackward(xL, w.finalNorm, this.rstdF, dhf, dX, g ? g.finalNorm : this.normSink(hid), T, hid);
-    const c = this.ctx();
+    const c = this.ctx(tape.segments);
     for (let l = d.layers - 1; l >= 0; l--) {
       const x = slot(l);
       const p = w.layers[l]!;
@@ -366,7 +401,7 @@ export class QwenModel {
     // The tape is consumed (its logits were overwritten by their gradient): recycle its buffers.
     this.giveBuffer(store);
     if (tape.logits) this.giveBuffer(tape.logits);
-    for (const a of tape.layerActs ?? []) if (a) this.giveActs(T, a);
+    for (const a of tape.layerActs ?? []) if (a) this.giveActs(a);
     tape.checkpoints = null;
     tape.logits = null;
     tape.layerActs = null;
@@ -374,40 +409,64 @@ export class QwenModel {
 
   /**
    * Recycled tape buffers: steady-state training allocates nothing, so no fresh pages fault
-   * in every step (buffers are fully overwritten before they are read).
+   * in every step (buffers are fully overwritten before they are read). Buffers come in
+   * size classes (poolClass), so sequences and packs of many different lengths share them,
+   * and the pool holds at most POOL_MAX_BYTES: keyed by exact length, packed passes of
+   * ever-new row counts grew it without bound (a pretraining run was killed for memory).
    */
   private readonly bufferPool = new Map<number, Float32Array[]>();
   private readonly actsPool = new Map<string, Workspace[]>();
+  private pooledBytes = 0;
 
   private takeBuffer(n: number): Float32Array {
-    return this.bufferPool.get(n)?.pop() ?? new Float32Array(n);
+    const c = poolClass(n);
+    const full = this.bufferPool.get(c)?.pop();
+    if (full) this.pooledBytes -= full.byteLength;
+    return (full ?? new Float32Array(c)).subarray(0, n);
   }
 
   private giveBuffer(b: Float32Array): void {
-    const list = this.bufferPool.get(b.length) ?? [];
-    if (list.length < 4) list.push(b);
-    this.bufferPool.set(b.length, list);
+    const full = new Float32Array(b.buffer);
+    const list = this.bufferPool.get(full.length) ?? [];
+    if (list.length >= 4 || this.pooledBytes + full.byteLength > POOL_MAX_BYTES) return;
+    list.push(full);
+    this.pooledBytes += full.byteLength;
+    this.bufferPool.set(full.length, list);
   }
 
   private takeActs(T: number, loraRank: number): Workspace {
-    const w = this.actsPool.get(`${T}/${loraRank}`)?.pop();
-    if (w) return w;
+    const rows = poolClass(T);
+    const w = this.actsPool.get(`${rows}/${loraRank}`)?.pop();
+    if (w) {
+      this.pooledBytes -= Workspace.activationBytes(this.weights.dims, this.cfg.qkNorm, rows, loraRank);
+      return w;
+    }
     const n = new Workspace(this.weights.dims, this.cfg.qkNorm, false, loraRank);
-    n.ensure(T, true);
+    n.ensure(rows, true);
     return n;
   }
 
-  private giveActs(T: number, w: Workspace): void {
-    const key = `${T}/${w.loraU.length > 0 ? w.loraU[0]!.length / w.capacity : 0}`;
+  private giveActs(w: Workspace): void {
+    const rank = w.loraU.length > 0 ? w.loraU[0]!.length / w.capacity : 0;
+    const key = `${w.capacity}/${rank}`;
+    const bytes = Workspace.activationBytes(this.weights.dims, this.cfg.qkNorm, w.capacity, rank);
     const list = this.actsPool.get(key) ?? [];
-    if (list.length < this.weights.dims.layers) list.push(w);
+    if (list.length >= this.weights.dims.layers || this.pooledBytes + bytes > POOL_MAX_BYTES) return;
+    list.push(w);
+    this.pooledBytes += bytes;
     this.actsPool.set(key, list);
+  }
+
+  /** Bytes the buffer pool holds now (bounded by POOL_MAX_BYTES). */
+  get pooledBytesHeld(): number {
+    return this.pooledBytes;
   }
 
   /** Drops recycled buffers (e.g. after a phase with long sequences). */
   releaseBuffers(): void {
     this.bufferPool.clear();
     this.actsPool.clear();
+    this.pooledBytes = 0;
   }
 
   private sink = new Float32Array(0);

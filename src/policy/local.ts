@@ -25,6 +25,7 @@ import { readModelWeights, readSafetensorsFile, writeModelWeights, writeSafetens
 import { copyAuxFiles, defaultGenerationConfig } from '../model/folder.ts';
 import { ModelWeights } from '../model/weights.ts';
 import { QwenModel, type SeqTape } from '../model/qwen.ts';
+import { packDatums, packRows, unpackRows } from './pack.ts';
 import { LoraAdapters, type LoraOptions } from '../model/lora.ts';
 import { AdamW } from '../model/optim.ts';
 import { Decoder, generate } from '../model/generate.ts';
@@ -45,6 +46,11 @@ export interface LocalPolicyOptions {
   tapeBudgetBytes?: number;
   /** Most sample rows decoded together (default 64). */
   maxBatchRows?: number;
+  /**
+   * Rows per training or scoring pass: consecutive datums shorter than this run packed as
+   * one sequence (src/policy/pack.ts; default 2048, 0 = one datum per pass).
+   */
+  packRows?: number;
   /** Token ids → text, for stop strings (default: the folder's tokenizer when present). */
   decode?: (ids: readonly number[]) => string;
   /** A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to load; its rank/alpha/targets replace `lora`. */
@@ -112,6 +118,11 @@ export class LocalPolicy implements Policy {
     return generate(this.model, prompts, params, { decoder: this.decoder, ...(decode ? { decode } : {}), ...(this.opts.maxBatchRows ? { maxBatchRows: this.opts.maxBatchRows } : {}) });
   }
 
+  /** Rows per packed pass (LocalPolicyOptions.packRows). */
+  private get packRowLimit(): number {
+    return this.opts.packRows ?? 2048;
+  }
+
   private checkDatum(d: Datum, i: number): void {
     const T = d.inputTokens_T.length;
     if (T === 0) throw new UserError(`datum ${i}: inputTokens_T is empty`);
@@ -131,12 +142,14 @@ export class LocalPolicy implements Policy {
     const invTemp = 1 / (opts.temperature ?? 1);
     const logprobs: Float32Array[] = [];
     const entropy: Float32Array[] | null = opts.entropy ? [] : null;
-    datums.forEach((d, i) => {
-      this.checkDatum(d, i);
-      const r = this.model.forwardSequence(d.inputTokens_T, d.targetTokens_T, d.mask_T, { invTemp, entropy: !!opts.entropy });
-      logprobs.push(r.logprobs);
-      if (entropy) entropy.push(r.entropy!);
-    });
+    datums.forEach((d, i) => this.checkDatum(d, i));
+    for (const pack of packDatums(datums, this.packRowLimit)) {
+      const r = this.model.forwardSequence(pack.inputTokens_T, pack.targetTokens_T, pack.mask_T, {
+        invTemp, entropy: !!opts.entropy, ...(pack.segments ? { segments: pack.segments } : {}),
+      });
+      logprobs.push(...unpackRows(pack, r.logprobs));
+      if (entropy) entropy.push(...unpackRows(pack, r.entropy!));
+    }
     return { logprobs, entropy };
   }
 
@@ -151,24 +164,29 @@ export class LocalPolicy implements Policy {
     const tapes: SeqTape[] = [];
     const logprobs: Float32Array[] = [];
     const entropy: Float32Array[] | null = needsEntropy ? [] : null;
-    datums.forEach((datum, i) => {
-      this.checkDatum(datum, i);
-      const bytes = (d.layers + 1) * datum.inputTokens_T.length * d.hidden * 4;
+    datums.forEach((datum, i) => this.checkDatum(datum, i));
+    const packs = packDatums(datums, this.packRowLimit);
+    for (const pack of packs) {
+      const bytes = (d.layers + 1) * pack.inputTokens_T.length * d.hidden * 4;
       const keep = bytes <= budget;
-      const r = this.model.forwardSequence(datum.inputTokens_T, datum.targetTokens_T, datum.mask_T, {
+      const r = this.model.forwardSequence(pack.inputTokens_T, pack.targetTokens_T, pack.mask_T, {
         invTemp, entropy: needsEntropy, keepTape: keep, extraBudgetBytes: keep ? budget - bytes : 0,
+        ...(pack.segments ? { segments: pack.segments } : {}),
       });
       budget -= r.tape.bytes;
       tapes.push(r.tape);
-      logprobs.push(r.logprobs);
-      if (entropy) entropy.push(r.entropy!);
-    });
+      logprobs.push(...unpackRows(pack, r.logprobs));
+      if (entropy) entropy.push(...unpackRows(pack, r.entropy!));
+    }
     const out = lossFn({ datums, logprobs, entropy });
     if (out.dLogprobs.length !== datums.length) throw new Error(`loss returned ${out.dLogprobs.length} gradients for ${datums.length} datums`);
     datums.forEach((datum, i) => {
       const g = out.dLogprobs[i]!;
       if (g.length !== datum.inputTokens_T.length) throw new Error(`loss gradient ${i} has length ${g.length}, datum has ${datum.inputTokens_T.length}`);
-      this.model.backwardSequence(tapes[i]!, g, out.dEntropy ? out.dEntropy[i]! : null);
+    });
+    packs.forEach((pack, p) => {
+      const dEntropy = out.dEntropy ? packRows(pack, out.dEntropy) : null;
+      this.model.backwardSequence(tapes[p]!, packRows(pack, out.dLogprobs), dEntropy);
     });
     return { logprobs, entropy, loss: out.loss, metrics: out.metrics };
   }
