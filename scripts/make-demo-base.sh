@@ -14,9 +14,9 @@ out="${1:-runs/demo-base}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 phase() { # phase NAME RECIPE [--set ...]: run it, or resume it when its folder exists
-  local dir="$out/$1" recipe="$2"
+  local name="$1" dir="$out/$1" recipe="$2"
   shift 2
-  if [ -f "$dir/models/final/model.safetensors" ]; then echo "$1: done ($dir)"; return; fi
+  if [ -f "$dir/models/final/model.safetensors" ]; then echo "$name: done ($dir)"; return; fi
   if [ -f "$dir/config.yaml" ]; then node bin/longrl.js pretrain --resume "$dir"
   else node bin/longrl.js pretrain "$recipe" --out "$dir" "$@"; fi
 }
