@@ -62,6 +62,7 @@ export const ModelSchema = z
 export const LocalPolicySchema = z.strictObject({
   kind: z.literal('local').describe('local: the in-process CPU engine (LocalPolicy over the model folder)'),
   threads: posInt().optional().describe('kernel threads (default: the engine default, all cores)'),
+  packRows: int().min(0).default(2048).describe('rows per training/scoring pass: consecutive shorter datums run packed as one sequence (src/policy/pack.ts); 0 = one datum per pass (the float summation order of runs made before packing)'),
   lora: LoraSchema.nullable().default(null).describe('train LoRA adapters instead of all weights; null = full fine-tuning'),
 });
 
@@ -324,7 +325,7 @@ export const RecipeSchema = z.strictObject({
   seed: int().default(1).describe('run seed: data order, sampling, initialisation; same seed → same metrics'),
   name: z.string().optional().describe('a name shown in reports'),
   model: ModelSchema.describe('the starting model'),
-  policy: PolicySchema.default({ kind: 'local', lora: null }).describe('the engine that trains (and samples, with sampler.kind policy): local (in-process CPU) or tinker (a Tinker-API service: hosted Tinker, SkyRL tx, longrl serve --tinker)'),
+  policy: PolicySchema.default({ kind: 'local', packRows: 2048, lora: null }).describe('the engine that trains (and samples, with sampler.kind policy): local (in-process CPU) or tinker (a Tinker-API service: hosted Tinker, SkyRL tx, longrl serve --tinker)'),
   sampler: SamplerSchema.default({ kind: 'policy', urls: [], weightSync: 'lora' }).describe('who samples the RL rollouts: policy (the policy itself, default) or vllm / sglang inference servers (src/remote/config.ts)'),
   data: DataSchema.describe('training and held-out data'),
   pretrain: PretrainSchema.nullable().default(null).describe('optional next-token pretraining on plain synthetic documents (no answer format)'),

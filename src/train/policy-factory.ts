@@ -27,5 +27,5 @@ export async function createPolicy(cfg: Recipe['policy'], modelDir: string, log?
   const lora = cfg.lora
     ? { rank: cfg.lora.rank, alpha: cfg.lora.alpha, ...(cfg.lora.targetModules ? { targetModules: cfg.lora.targetModules as LoraTarget[] } : {}) }
     : null;
-  return { policy: LocalPolicy.fromFolder(modelDir, { ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}), lora }), remote: null };
+  return { policy: LocalPolicy.fromFolder(modelDir, { ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}), packRows: cfg.packRows, lora }), remote: null };
 }

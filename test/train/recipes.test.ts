@@ -53,10 +53,10 @@ rl:
 
 test('policy defaults to local; a policy section without kind is local; sampler defaults to the policy', () => {
   const r = parseRecipeYaml(MINIMAL, 'x.yaml');
-  assert.deepEqual(r.policy, { kind: 'local', lora: null });
+  assert.deepEqual(r.policy, { kind: 'local', packRows: 2048, lora: null });
   assert.deepEqual(r.sampler, { kind: 'policy', urls: [], weightSync: 'lora' });
   const t = parseRecipeYaml(`${MINIMAL}policy: {threads: 2}\n`, 'x.yaml');
-  assert.deepEqual(t.policy, { kind: 'local', threads: 2, lora: null });
+  assert.deepEqual(t.policy, { kind: 'local', threads: 2, packRows: 2048, lora: null });
 });
 
 test('policy.kind tinker: defaults filled in, round-trips through config.yaml, keys checked', () => {
