@@ -13,15 +13,36 @@ import type { Recipe } from '../train/config.ts';
 import { dynamicSamplingOn } from '../train/config.ts';
 import { sampleFlops, trainFlops, type FlopModel } from '../train/flops.ts';
 
-/** Estimated FLOPs of one RL step of stage `k` at its caps. */
-export function rlStepFlops(r: Recipe, k: number, fm: FlopModel): number {
+/** Estimated FLOPs of one RL step of stage `k` at its caps, split into sampling and training. */
+export function rlStepParts(r: Recipe, k: number, fm: FlopModel): { sample: number; train: number } {
   const rl = r.rl;
   const st = rl.stages[k]!;
   const genPrompts = dynamicSamplingOn(rl) ? (rl.dynamicSampling.genBatchPrompts ?? rl.promptsPerStep) : rl.promptsPerStep;
   const outs = Array.from({ length: rl.groupSize }, () => st.maxOutputTokens);
   const sample = genPrompts * sampleFlops(fm, st.maxInputTokens, outs);
   const train = rl.ppoEpochs * rl.promptsPerStep * rl.groupSize * trainFlops(fm, st.maxInputTokens + st.maxOutputTokens);
+  return { sample, train };
+}
+
+/** Estimated FLOPs of one RL step of stage `k` at its caps. */
+export function rlStepFlops(r: Recipe, k: number, fm: FlopModel): number {
+  const { sample, train } = rlStepParts(r, k, fm);
   return sample + train;
+}
+
+/**
+ * Estimated seconds of RL stages with these FLOP budgets: each stage's FLOPs split between
+ * sampling and training as its steps at the caps are, each part at its measured rate (a
+ * training FLOP costs a third of a sampling one here, so one rate for both misjudged runs
+ * by 2x).
+ */
+export function rlRunSeconds(r: Recipe, fm: FlopModel, stageFlops_K: readonly number[], rates: Rates): number {
+  let s = 0;
+  stageFlops_K.forEach((f, k) => {
+    const { sample, train } = rlStepParts(r, k, fm);
+    s += (f * (sample * rates.sample_s + train * (rates.rlTrain_s ?? rates.train_s))) / (sample + train);
+  });
+  return s;
 }
 
 /**
@@ -42,6 +63,8 @@ export interface Rates {
   train_s: number;
   /** Sampling (prefill + decode) seconds per FLOP. */
   sample_s: number;
+  /** Training seconds per FLOP at the RL shape (a group's sequences at the longest stage); absent in older state files. */
+  rlTrain_s?: number;
 }
 
 /** Evaluation FLOPs of one model: every held-out item, greedy, `outTokens` generated. */

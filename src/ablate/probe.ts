@@ -20,6 +20,9 @@ export interface ProbeShape {
   n: number;
   maxTokens: number;
   vocabSize: number;
+  /** RL training: sequence length (longest prompt + response) and sequences per step. */
+  rlTrainTokens?: number;
+  rlBatchSize?: number;
 }
 
 /** Median of a few values (the probe repeats each measurement: one stall on a shared machine should not decide the plan). */
@@ -35,8 +38,13 @@ export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShap
   const datums = Array.from({ length: shape.batchSize }, () => responseDatum(ids(shape.trainTokens - 8), ids(8)));
   const buckets = lengthBuckets(datums.map((d) => d.inputTokens_T.length), shape.batchSize);
   const prompts = Array.from({ length: shape.prompts }, () => ids(shape.promptTokens));
+  const rlDatums = shape.rlTrainTokens && shape.rlBatchSize
+    ? Array.from({ length: shape.rlBatchSize }, () => responseDatum(ids(shape.rlTrainTokens! - shape.maxTokens), ids(shape.maxTokens)))
+    : null;
+  const rlBuckets = rlDatums ? lengthBuckets(rlDatums.map((d) => d.inputTokens_T.length), rlDatums.length) : [];
   const train_s: number[] = [];
   const sample_s: number[] = [];
+  const rlTrain_s: number[] = [];
   // One untimed round first: buffers, workspaces and the thread pool are set up on first use.
   for (let r = -1; r < repeats; r++) {
     let t = performance.now();
@@ -48,6 +56,11 @@ export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShap
     let f = 0;
     out.forEach((group, i) => (f += sampleFlops(fm, prompts[i]!.length, group.map((s) => s.tokens.length))));
     if (r >= 0) sample_s.push(dt / f);
+    if (rlDatums) {
+      t = performance.now();
+      const mr = await supervisedStep(policy, rlDatums, rlBuckets, 0, { batchSize: rlDatums.length, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
+      if (r >= 0) rlTrain_s.push((performance.now() - t) / 1000 / (mr['perf/flops'] as number));
+    }
   }
-  return { train_s: median(train_s), sample_s: median(sample_s) };
+  return { train_s: median(train_s), sample_s: median(sample_s), ...(rlDatums ? { rlTrain_s: median(rlTrain_s) } : {}) };
 }

@@ -32,7 +32,7 @@ import { promptIds, responseIds } from '../train/data.ts';
 import { sftTotalSteps } from '../train/sft.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
-import { evalFlops, sizePlan, stageFlopBudgets, type Plan, type Rates } from './budget.ts';
+import { evalFlops, rlRunSeconds, sizePlan, stageFlopBudgets, type Plan, type Rates } from './budget.ts';
 import { ablationChartSvg } from './chart.ts';
 import { probeRates } from './probe.ts';
 import { filesHeldOut, longAnswerRecords, sftLongAnswersRecipe, sftStepsForFlops } from './sft-long.ts';
@@ -179,11 +179,13 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   if (state.rates === null) {
     // The probe runs the local engine (for a remote policy it is only a rough local estimate).
     const threads = base.policy.kind === 'local' ? base.policy.threads : undefined;
-    const policy = LocalPolicy.fromFolder(startModel, { ...(threads !== undefined ? { threads } : {}), lora: null });
+    const packRows = base.policy.kind === 'local' ? base.policy.packRows : undefined;
+    const policy = LocalPolicy.fromFolder(startModel, { ...(threads !== undefined ? { threads } : {}), ...(packRows !== undefined ? { packRows } : {}), lora: null });
     const sftLen = Math.max(...(base.data.synth?.sft.lengths ?? [stages[0]!.maxInputTokens]));
     state.rates = await probeRates(policy, fm, {
       trainTokens: Math.min(sftLen, maxIn), batchSize: Math.min(16, base.sft?.batchSize ?? 16), prompts: Math.min(4, base.rl.promptsPerStep), promptTokens: maxIn, n: base.rl.groupSize,
       maxTokens: outCap, vocabSize: readModelConfig(startModel).vocabSize,
+      rlTrainTokens: maxIn + outCap, rlBatchSize: Math.min(64, base.rl.promptsPerStep * base.rl.groupSize),
     });
   }
   const rates = state.rates;
@@ -197,7 +199,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   const sharedFlops = (base.pretrain ? base.pretrain.steps * base.pretrain.batchSize * trainFlops(fm, sftLen) : 0)
     + (base.sft ? sftTotalSteps(base.sft, sftRecords) * base.sft.batchSize * trainFlops(fm, sftLen + 32) : 0);
   const sharedS = sharedFlops * rates.train_s + evalS;
-  const rlRunS = rlFlops1 * rates.sample_s;
+  const rlRunS = rlRunSeconds(base, fm, stageFlops1_K, rates);
 
   // Dedupe on the recipe as it would run (FLOP budgets at scale 1; the scale is common to all).
   const start: SharedStart = { modelDir: join(out, 'shared', 'models', 'final'), rlFile: join(out, 'shared', 'data', 'rl.jsonl'), testFile: join(out, 'shared', 'data', 'test.jsonl') };
@@ -231,7 +233,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   };
   applyPlan();
   let budgetFlops = stageFlops_K.reduce((a, b) => a + b, 0);
-  say(`probe: training ${(1 / rates.train_s / 1e9).toFixed(2)} GFLOP/s, sampling ${(1 / rates.sample_s / 1e9).toFixed(2)} GFLOP/s (counted model FLOPs)`);
+  say(`probe: training ${(1 / rates.train_s / 1e9).toFixed(2)} GFLOP/s${rates.rlTrain_s ? ` (${(1 / rates.rlTrain_s / 1e9).toFixed(2)} at the RL shape)` : ''}, sampling ${(1 / rates.sample_s / 1e9).toFixed(2)} GFLOP/s (counted model FLOPs)`);
   say(`RL budget per variant run: ${(budgetFlops / 1e12).toFixed(4)} TFLOP (stages ${stageFlops_K.map((f) => (f / 1e12).toFixed(4)).join(' + ')}), counted, equal for every variant`);
   say(`estimate: shared pretrain+SFT ${fmtS(plan.sharedS)}, each run ${fmtS(plan.runS)}, ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}): about ${fmtS(plan.totalS)} in all${opts.budgetMin !== null ? ` (budget ${fmtS(opts.budgetMin * 60)})` : ''}`);
   for (const c of plan.cuts) {

@@ -9,7 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sizePlan } from '../../src/ablate/budget.ts';
+import { rlRunSeconds, rlStepFlops, rlStepParts, sizePlan, stageFlopBudgets } from '../../src/ablate/budget.ts';
+import { loadRecipe } from '../../src/train/config.ts';
+import { flopModel } from '../../src/train/flops.ts';
+import { readModelConfig } from '../../src/model/config.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,4 +55,25 @@ test('ablate with a budget far too small writes partial rows and says so', { tim
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('rlRunSeconds: each stage\'s FLOPs at the sampling and training rates in the share its steps have', () => {
+  const recipe = loadRecipe(join(root, 'recipes', 'demo.yaml'));
+  const fm = flopModel(readModelConfig(join(root, 'models', 'demo-base')));
+  const budgets_K = stageFlopBudgets(recipe, fm);
+  const rates = { train_s: 1e-11, sample_s: 3e-11, rlTrain_s: 2e-11 };
+  let expected = 0;
+  budgets_K.forEach((f, k) => {
+    const { sample, train } = rlStepParts(recipe, k, fm);
+    assert.ok(sample > 0 && train > 0);
+    assert.ok(Math.abs(sample + train - rlStepFlops(recipe, k, fm)) < 1e-6 * (sample + train));
+    expected += f * (sample * 3e-11 + train * 2e-11) / (sample + train);
+  });
+  const got = rlRunSeconds(recipe, fm, budgets_K, rates);
+  assert.ok(Math.abs(got - expected) < 1e-9 * expected);
+  const total = budgets_K.reduce((a, b) => a + b, 0);
+  assert.ok(got > total * 2e-11 && got < total * 3e-11, 'between all-training and all-sampling');
+  // Without an RL-shape probe (older state files) training runs at the SFT-shape rate.
+  const old = rlRunSeconds(recipe, fm, budgets_K, { train_s: 1e-11, sample_s: 3e-11 });
+  assert.ok(old < got);
 });
