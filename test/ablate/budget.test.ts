@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rlRunSeconds, rlStepFlops, rlStepParts, sizePlan, stageFlopBudgets } from '../../src/ablate/budget.ts';
 import { loadRecipe } from '../../src/train/config.ts';
+import { trainSecondsPerFlop } from '../../src/ablate/run.ts';
 import { flopModel } from '../../src/train/flops.ts';
 import { readModelConfig } from '../../src/model/config.ts';
 
@@ -76,4 +77,24 @@ test('rlRunSeconds: each stage\'s FLOPs at the sampling and training rates in th
   // Without an RL-shape probe (older state files) training runs at the SFT-shape rate.
   const old = rlRunSeconds(recipe, fm, budgets_K, { train_s: 1e-11, sample_s: 3e-11 });
   assert.ok(old < got);
+});
+
+test('trainSecondsPerFlop: the shared phase\'s own training steps, not its data synthesis or evaluation, nor sft-continued', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'longrl-ablate-rate-'));
+  try {
+    const lines = [
+      { phase: 'pretrain', 'perf/flops': 1e9, 'time/step_s': 0.01 },
+      { phase: 'sft', 'perf/flops': 3e9, 'time/step_s': 0.03 },
+      { phase: 'sft', baseline: 'sft-continued', 'perf/flops': 1e12, 'time/step_s': 99 },
+      { phase: 'rl', 'perf/flops': 1e12, 'time/step_s': 99 },
+      { phase: 'sft', 'eval/heldout_loss': 1.5 },
+    ];
+    writeFileSync(join(dir, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    assert.equal(trainSecondsPerFlop(dir), 0.04 / 4e9);
+    writeFileSync(join(dir, 'metrics.jsonl'), JSON.stringify(lines[3]) + '\n');
+    assert.equal(trainSecondsPerFlop(dir), null);
+    assert.equal(trainSecondsPerFlop(join(dir, 'missing')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
