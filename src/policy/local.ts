@@ -25,7 +25,7 @@ import { readModelWeights, readSafetensorsFile, writeModelWeights, writeSafetens
 import { copyAuxFiles, defaultGenerationConfig } from '../model/folder.ts';
 import { ModelWeights } from '../model/weights.ts';
 import { QwenModel, type SeqTape } from '../model/qwen.ts';
-import { packDatums, packRows, unpackRows } from './pack.ts';
+import { joinRows, packDatums, splitRows } from './pack.ts';
 import { LoraAdapters, type LoraOptions } from '../model/lora.ts';
 import { AdamW } from '../model/optim.ts';
 import { Decoder, generate } from '../model/generate.ts';
@@ -147,8 +147,8 @@ export class LocalPolicy implements Policy {
       const r = this.model.forwardSequence(pack.inputTokens_T, pack.targetTokens_T, pack.mask_T, {
         invTemp, entropy: !!opts.entropy, ...(pack.segments ? { segments: pack.segments } : {}),
       });
-      logprobs.push(...unpackRows(pack, r.logprobs));
-      if (entropy) entropy.push(...unpackRows(pack, r.entropy!));
+      logprobs.push(...splitRows(pack, r.logprobs));
+      if (entropy) entropy.push(...splitRows(pack, r.entropy!));
     }
     return { logprobs, entropy };
   }
@@ -175,8 +175,8 @@ export class LocalPolicy implements Policy {
       });
       budget -= r.tape.bytes;
       tapes.push(r.tape);
-      logprobs.push(...unpackRows(pack, r.logprobs));
-      if (entropy) entropy.push(...unpackRows(pack, r.entropy!));
+      logprobs.push(...splitRows(pack, r.logprobs));
+      if (entropy) entropy.push(...splitRows(pack, r.entropy!));
     }
     const out = lossFn({ datums, logprobs, entropy });
     if (out.dLogprobs.length !== datums.length) throw new Error(`loss returned ${out.dLogprobs.length} gradients for ${datums.length} datums`);
@@ -185,8 +185,8 @@ export class LocalPolicy implements Policy {
       if (g.length !== datum.inputTokens_T.length) throw new Error(`loss gradient ${i} has length ${g.length}, datum has ${datum.inputTokens_T.length}`);
     });
     packs.forEach((pack, p) => {
-      const dEntropy = out.dEntropy ? packRows(pack, out.dEntropy) : null;
-      this.model.backwardSequence(tapes[p]!, packRows(pack, out.dLogprobs), dEntropy);
+      const dEntropy = out.dEntropy ? joinRows(pack, out.dEntropy) : null;
+      this.model.backwardSequence(tapes[p]!, joinRows(pack, out.dLogprobs), dEntropy);
     });
     return { logprobs, entropy, loss: out.loss, metrics: out.metrics };
   }

@@ -65,7 +65,7 @@ function concat(datums: readonly Datum[], i: number, j: number, rows: number): D
 }
 
 /** Per-datum copies of a pack's per-row values (log-probabilities, entropy). */
-export function unpackRows(pack: DatumPack, rows_T: Float32Array): Float32Array[] {
+export function splitRows(pack: DatumPack, rows_T: Float32Array): Float32Array[] {
   if (!pack.segments) return [rows_T];
   const out: Float32Array[] = [];
   let r = 0;
@@ -76,8 +76,8 @@ export function unpackRows(pack: DatumPack, rows_T: Float32Array): Float32Array[
   return out;
 }
 
-/** The pack's per-row values from per-datum ones (the loss's gradients), the inverse of unpackRows. */
-export function packRows(pack: DatumPack, perDatum: readonly Float32Array[]): Float32Array {
+/** The pack's per-row values from per-datum ones (the loss's gradients), the inverse of splitRows. */
+export function joinRows(pack: DatumPack, perDatum: readonly Float32Array[]): Float32Array {
   if (!pack.segments) return perDatum[pack.first]!;
   const out = new Float32Array(pack.inputTokens_T.length);
   let r = 0;

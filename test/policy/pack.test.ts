@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPolicy } from '../../src/policy/local.ts';
-import { packDatums, packRows, unpackRows } from '../../src/policy/pack.ts';
+import { joinRows, packDatums, splitRows } from '../../src/policy/pack.ts';
 import { writeModelFolder } from '../../src/model/folder.ts';
 import { poolClass } from '../../src/model/qwen.ts';
 import type { Datum, LossFn } from '../../src/policy/types.ts';
@@ -39,11 +39,11 @@ test('packDatums: greedy consecutive packs under the row limit, lone datums unch
   assert.deepEqual(packDatums(data, 29).map((p) => p.count), [1, 1, 1, 1, 1, 1, 1]);
   assert.ok(packDatums(data, 0).every((p) => p.count === 1 && p.segments === null));
   assert.equal(packDatums(data, 1e9).length, 1);
-  // unpackRows / packRows are inverse.
+  // splitRows / joinRows are inverse.
   const rows = Float32Array.from({ length: 30 }, (_, i) => i);
-  const split = unpackRows(p0, rows);
+  const split = splitRows(p0, rows);
   assert.deepEqual(split.map((a) => a.length), [21, 9]);
-  const back = packRows(p0, [...split, new Float32Array(1)]);
+  const back = joinRows(p0, [...split, new Float32Array(1)]);
   assert.deepEqual([...back], [...rows]);
 });
 
