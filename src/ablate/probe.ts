@@ -45,21 +45,25 @@ export async function probeRates(policy: Policy, fm: FlopModel, shape: ProbeShap
   const train_s: number[] = [];
   const sample_s: number[] = [];
   const rlTrain_s: number[] = [];
+  // Seconds per counted FLOP of one training step on these datums (a learning rate of ~0 keeps the weights).
+  const timeTrainStep = async (batch: typeof datums, bk: number[][]): Promise<number> => {
+    const t = performance.now();
+    const m = await supervisedStep(policy, batch, bk, 0, { batchSize: batch.length, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
+    return (performance.now() - t) / 1000 / (m['perf/flops'] as number);
+  };
   // One untimed round first: buffers, workspaces and the thread pool are set up on first use.
   for (let r = -1; r < repeats; r++) {
-    let t = performance.now();
-    const m = await supervisedStep(policy, datums, buckets, 0, { batchSize: shape.batchSize, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
-    if (r >= 0) train_s.push((performance.now() - t) / 1000 / (m['perf/flops'] as number));
-    t = performance.now();
+    const trainS = await timeTrainStep(datums, buckets);
+    if (r >= 0) train_s.push(trainS);
+    const t = performance.now();
     const out = await policy.sample(prompts, { n: shape.n, temperature: 1, topP: 1, topK: -1, maxTokens: shape.maxTokens, seed: r + 1 });
     const dt = (performance.now() - t) / 1000;
     let f = 0;
     out.forEach((group, i) => (f += sampleFlops(fm, prompts[i]!.length, group.map((s) => s.tokens.length))));
     if (r >= 0) sample_s.push(dt / f);
     if (rlDatums) {
-      t = performance.now();
-      const mr = await supervisedStep(policy, rlDatums, rlBuckets, 0, { batchSize: rlDatums.length, schedule: { type: 'constant', lr: 1e-9 }, weightDecay: 0, gradClip: 1, seed: 0, label: 'probe' }, fm);
-      if (r >= 0) rlTrain_s.push((performance.now() - t) / 1000 / (mr['perf/flops'] as number));
+      const rlS = await timeTrainStep(rlDatums, rlBuckets);
+      if (r >= 0) rlTrain_s.push(rlS);
     }
   }
   return { train_s: median(train_s), sample_s: median(sample_s), ...(rlDatums ? { rlTrain_s: median(rlTrain_s) } : {}) };

@@ -32,6 +32,7 @@ import { promptIds, responseIds } from '../train/data.ts';
 import { sftTotalSteps } from '../train/sft.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../util/fsx.ts';
+import { readJsonl } from '../util/jsonl.ts';
 import { evalFlops, rlRunSeconds, sizePlan, stageFlopBudgets, type Plan, type Rates } from './budget.ts';
 import { ablationChartSvg } from './chart.ts';
 import { probeRates } from './probe.ts';
@@ -103,13 +104,9 @@ function readRows(runDir: string, model: string): Record<number, { accuracy: num
  * sft-continued baseline excluded), or null when it logged none.
  */
 export function trainSecondsPerFlop(runDir: string): number | null {
-  const p = join(runDir, 'metrics.jsonl');
-  if (!existsSync(p)) return null;
   let s = 0;
   let f = 0;
-  for (const line of readFileSync(p, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const o = JSON.parse(line) as Record<string, unknown>;
+  for (const o of metricLines(runDir)) {
     if ((o['phase'] !== 'sft' && o['phase'] !== 'pretrain') || o['baseline'] !== undefined) continue;
     if (typeof o['time/step_s'] === 'number' && typeof o['perf/flops'] === 'number') {
       s += o['time/step_s'];
@@ -121,15 +118,15 @@ export function trainSecondsPerFlop(runDir: string): number | null {
 
 /** Counted RL FLOPs of a finished run (its last RL metrics line). */
 function rlFlopsOf(runDir: string): number {
-  const p = join(runDir, 'metrics.jsonl');
-  if (!existsSync(p)) return 0;
   let f = 0;
-  for (const line of readFileSync(p, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const o = JSON.parse(line) as Record<string, unknown>;
-    if (typeof o['perf/total_flops'] === 'number') f = o['perf/total_flops'];
-  }
+  for (const o of metricLines(runDir)) if (typeof o['perf/total_flops'] === 'number') f = o['perf/total_flops'];
   return f;
+}
+
+/** A run folder's metrics.jsonl lines (none when it has no such file). */
+function metricLines(runDir: string): Record<string, unknown>[] {
+  const p = join(runDir, 'metrics.jsonl');
+  return existsSync(p) ? readJsonl<Record<string, unknown>>(p).map((l) => l.value) : [];
 }
 
 export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
@@ -138,6 +135,8 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   const out = resolve(opts.outDir);
   const say = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const notes: string[] = [];
+  // What the plan that runs cut to fit the budget (the re-plan after the shared phase replaces the first plan's).
+  let cutNotes: string[] = [];
   const statePath = join(out, 'ablate-state.json');
 
   // ---- the job's recipe and state ----
@@ -257,10 +256,8 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
   say(`probe: training ${(1 / rates.train_s / 1e9).toFixed(2)} GFLOP/s${rates.rlTrain_s ? ` (${(1 / rates.rlTrain_s / 1e9).toFixed(2)} at the RL shape)` : ''}, sampling ${(1 / rates.sample_s / 1e9).toFixed(2)} GFLOP/s (counted model FLOPs)`);
   say(`RL budget per variant run: ${(budgetFlops / 1e12).toFixed(4)} TFLOP (stages ${stageFlops_K.map((f) => (f / 1e12).toFixed(4)).join(' + ')}), counted, equal for every variant`);
   say(`estimate: shared pretrain+SFT ${fmtS(plan.sharedS)}, each run ${fmtS(plan.runS)}, ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}): about ${fmtS(plan.totalS)} in all${opts.budgetMin !== null ? ` (budget ${fmtS(opts.budgetMin * 60)})` : ''}`);
-  for (const c of plan.cuts) {
-    say(`to fit the budget: ${c}`);
-    notes.push(`to fit the budget: ${c}`);
-  }
+  cutNotes = plan.cuts.map((c) => `to fit the budget: ${c}`);
+  for (const c of cutNotes) say(c);
   if (plan.seeds < 2) notes.push('one seed: no spread, so no difference can be called beyond noise');
 
   // ---- helpers ----
@@ -301,7 +298,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
     const rows = ablationRows(wanted.flatMap((v) => results.filter((r) => r.variant === (aliases[v] ?? v)).map((r) => ({ ...r, variant: v }))));
     writeJsonAtomic(join(out, 'ablation.json'), rows);
     const reference = sftRef ? [{ name: 'sft', byLength: sftRef }] : [];
-    const md = ablationMarkdown(rows, { aliases, reference, notes: [...computeNotes(compute, budgetFlops), ...notes] });
+    const md = ablationMarkdown(rows, { aliases, reference, notes: [...computeNotes(compute, budgetFlops), ...notes, ...cutNotes] });
     writeFileAtomic(join(out, 'ablation.md'), md);
     if (rows.length > 0) writeFileAtomic(join(out, 'ablation.svg'), ablationChartSvg(rows, reference));
     return { rows, md };
@@ -340,9 +337,7 @@ export async function runAblation(opts: AblateOptions): Promise<AblateResult> {
       applyPlan();
       correction = 1;
       say(`re-planned with ${fmtS((deadline - Date.now()) / 1000)} left (the shared phase trained at ${(1 / k).toFixed(2)}× the probe's rate): RL ${(budgetFlops / 1e12).toFixed(4)} TFLOP per run (${(100 * plan.flopScale).toFixed(0)}% of the recipe's), ${plan.seeds} seeds × ${plan.variants.length} runs (${plan.variants.join(', ')}), about ${fmtS(again.totalS)} more`);
-      // The first plan's cuts no longer hold: the report names only the plan that ran.
-      for (let i = notes.length - 1; i >= 0; i--) if (notes[i]!.startsWith('to fit the budget: ')) notes.splice(i, 1);
-      for (const c of again.cuts) notes.push(`to fit the budget (after the shared phase): ${c}`);
+      cutNotes = again.cuts.map((c) => `to fit the budget (after the shared phase): ${c}`);
     }
     const template = rlTemplate(base, start, stageFlops_K);
 
