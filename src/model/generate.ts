@@ -333,58 +333,76 @@ export function* sampleSteps(model: QwenModel, prompts: readonly StepPrompt[], p
     onToken?.({ prompt: s.prompt, sample: s.sample, token, logprob, logits, finish: s.finish });
   };
 
-  // One wave: as many whole groups as fit in maxRows.
-  const groupsInWave = Math.max(1, Math.floor(maxRows / params.n));
-  for (let p0 = 0; p0 < prompts.length && !opts.aborted?.(); p0 += groupsInWave) {
-    const p1 = Math.min(prompts.length, p0 + groupsInWave);
-    const streams: Stream[] = [];
-    for (let pi = p0; pi < p1; pi++) {
-      const job = prompts[pi]!;
-      // A single sample appends to its prompt's cache; a group shares it and keeps own suffixes.
-      const prefix = new KvCache(d.layers, d.kvDim, job.ids.length + (params.n === 1 ? params.maxTokens : 0));
-      const logits = model.prefill(Int32Array.from(job.ids), prefix);
-      const group: Group = { prompt: pi, prefix };
-      for (let j = 0; j < params.n; j++) {
-        const s: Stream = { prompt: pi, sample: j, rng: Rng.derive(job.seed, `sample/${job.label}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
-        const r = picker.pick(logits, pick, s.rng);
-        accept(s, r.token, r.logprob, logits);
-        if (s.finish === null && params.n > 1) s.suffix = new KvCache(d.layers, d.kvDim, params.maxTokens);
-        streams.push(s);
-      }
-      yield;
-    }
-    if (!decoder) {
-      const given = opts.decoder;
-      decoder = given && given.model === model && given.maxRows >= maxRows && given.loraRank === (model.lora?.rank ?? 0) ? given : new Decoder(model, maxRows);
-    }
-    // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
-    let active = streams.filter((s) => s.finish === null);
-    let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix }));
-    while (active.length > 0 && !opts.aborted?.()) {
-      for (let r = 0; r < active.length; r++) {
-        const s = active[r]!;
-        rows[r]!.token = s.tokens[s.tokens.length - 1]!;
-      }
-      const logits = decoder.step(rows);
-      let finished = false;
-      for (let r = 0; r < active.length; r++) {
-        const s = active[r]!;
-        const row = logits.subarray(r * d.vocab, (r + 1) * d.vocab);
-        const res = picker.pick(row, pick, s.rng);
-        accept(s, res.token, res.logprob, row);
-        if (s.finish !== null) {
-          s.suffix = null;
-          finished = true;
+  // One wave: as many whole groups as fit in maxRows. Caches come from the model's pool and
+  // go back to it as soon as nothing reads them (a finished sample's suffix at once, the
+  // prompts' caches after their wave; all of them if the caller stops the generator).
+  const pool = model.kvPool;
+  const live = new Set<KvCache>();
+  const take = (capacity: number): KvCache => {
+    const c = pool.acquire(d.layers, d.kvDim, capacity);
+    live.add(c);
+    return c;
+  };
+  const give = (c: KvCache): void => {
+    if (live.delete(c)) pool.release(c);
+  };
+  try {
+    const groupsInWave = Math.max(1, Math.floor(maxRows / params.n));
+    for (let p0 = 0; p0 < prompts.length && !opts.aborted?.(); p0 += groupsInWave) {
+      const p1 = Math.min(prompts.length, p0 + groupsInWave);
+      const streams: Stream[] = [];
+      for (let pi = p0; pi < p1; pi++) {
+        const job = prompts[pi]!;
+        // A single sample appends to its prompt's cache; a group shares it and keeps own suffixes.
+        const prefix = take(job.ids.length + (params.n === 1 ? params.maxTokens : 0));
+        const logits = model.prefill(Int32Array.from(job.ids), prefix);
+        const group: Group = { prompt: pi, prefix };
+        for (let j = 0; j < params.n; j++) {
+          const s: Stream = { prompt: pi, sample: j, rng: Rng.derive(job.seed, `sample/${job.label}/${j}`), group, suffix: null, tokens: [], logprobs: [], finish: null };
+          const r = picker.pick(logits, pick, s.rng);
+          accept(s, r.token, r.logprob, logits);
+          if (s.finish === null && params.n > 1) s.suffix = take(params.maxTokens);
+          streams.push(s);
         }
+        yield;
       }
-      if (finished) {
-        const keep = active.map((s, r) => (s.finish === null ? r : -1)).filter((r) => r >= 0);
-        active = keep.map((r) => active[r]!);
-        rows = keep.map((r) => rows[r]!);
+      if (!decoder) {
+        const given = opts.decoder;
+        decoder = given && given.model === model && given.maxRows >= maxRows && given.loraRank === (model.lora?.rank ?? 0) ? given : new Decoder(model, maxRows);
       }
-      yield;
+      // Active rows are rebuilt only when a sample finishes (no allocation in a plain step).
+      let active = streams.filter((s) => s.finish === null);
+      let rows: DecodeRow[] = active.map((s) => ({ token: 0, prefix: s.group.prefix, suffix: s.suffix }));
+      while (active.length > 0 && !opts.aborted?.()) {
+        for (let r = 0; r < active.length; r++) {
+          const s = active[r]!;
+          rows[r]!.token = s.tokens[s.tokens.length - 1]!;
+        }
+        const logits = decoder.step(rows);
+        let finished = false;
+        for (let r = 0; r < active.length; r++) {
+          const s = active[r]!;
+          const row = logits.subarray(r * d.vocab, (r + 1) * d.vocab);
+          const res = picker.pick(row, pick, s.rng);
+          accept(s, res.token, res.logprob, row);
+          if (s.finish !== null) {
+            if (s.suffix) give(s.suffix);
+            s.suffix = null;
+            finished = true;
+          }
+        }
+        if (finished) {
+          const keep = active.map((s, r) => (s.finish === null ? r : -1)).filter((r) => r >= 0);
+          active = keep.map((r) => active[r]!);
+          rows = keep.map((r) => rows[r]!);
+        }
+        yield;
+      }
+      for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish ?? 'length' });
+      for (const c of live) give(c);
     }
-    for (const s of streams) results[s.prompt]!.push({ tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finish ?? 'length' });
+  } finally {
+    for (const c of live) give(c);
   }
   return results;
 }

@@ -1,3 +1,5 @@
+import { poolClass } from './pool-class.ts';
+
 /**
  * Keys and values of one sequence (or one shared prompt prefix) for every layer, after
  * RoPE (and q/k norm), rows [capacity, Hkv·D]. A group of samples of one prompt shares
@@ -15,9 +17,15 @@ export class KvCache {
   /** Rows filled. */
   length = 0;
 
-  constructor(readonly layers: number, readonly kvDim: number, readonly capacity: number) {
+  /**
+   * `buffer` (at least 2·layers·capacity·kvDim floats, contents ignored) backs the cache
+   * instead of a fresh allocation: KvCachePool's recycled buffers.
+   */
+  constructor(readonly layers: number, readonly kvDim: number, readonly capacity: number, buffer?: Float32Array) {
     const per = capacity * kvDim;
-    this.data = new Float32Array(2 * layers * per);
+    const n = 2 * layers * per;
+    if (buffer && buffer.length < n) throw new RangeError(`KV cache buffer of ${buffer.length} floats < ${n} needed for capacity ${capacity}`);
+    this.data = buffer ? buffer.subarray(0, n) : new Float32Array(n);
     this.k = Array.from({ length: layers }, (_, l) => this.data.subarray(l * per, (l + 1) * per));
     this.v = Array.from({ length: layers }, (_, l) => this.data.subarray((layers + l) * per, (layers + l + 1) * per));
   }
@@ -32,5 +40,50 @@ export class KvCache {
 
   get bytes(): number {
     return this.layers * this.capacity * this.kvDim * 8;
+  }
+}
+
+/**
+ * Recycled KV-cache buffers. Generation allocates a prompt cache per group and a suffix
+ * cache per sample on every call, and a fresh buffer's pages fault on their first write: on
+ * this kind of VM ~10 us a page even after MADV_POPULATE_WRITE has mapped it (the host backs
+ * the page at the first store; measured in docs/engine.md). A group of 8 crossed 8 fresh
+ * pages every decode step, ~8% of the step and all of it on one thread. A recycled buffer's
+ * pages are already backed, so steady-state generation (RL's many sampling calls) faults
+ * none. Buffers come in size classes (poolClass) and the pool holds at most `maxBytes`.
+ * A released cache must not be used again: its buffer goes to the next acquire.
+ */
+export class KvCachePool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private held = 0;
+
+  constructor(readonly maxBytes = 512 * 2 ** 20) {}
+
+  acquire(layers: number, kvDim: number, capacity: number): KvCache {
+    const c = poolClass(2 * layers * capacity * kvDim);
+    const buffer = this.free.get(c)?.pop();
+    if (buffer) this.held -= buffer.byteLength;
+    return new KvCache(layers, kvDim, capacity, buffer ?? new Float32Array(c));
+  }
+
+  /** Returns the cache's buffer for reuse (dropped when the pool is full). */
+  release(cache: KvCache): void {
+    const full = new Float32Array(cache.data.buffer, 0, cache.data.buffer.byteLength / 4);
+    if (full.length !== poolClass(full.length) || this.held + full.byteLength > this.maxBytes) return;
+    const list = this.free.get(full.length) ?? [];
+    if (list.some((b) => b.buffer === full.buffer)) throw new Error('KV cache released twice');
+    list.push(full);
+    this.held += full.byteLength;
+    this.free.set(full.length, list);
+  }
+
+  /** Bytes held for reuse now (at most maxBytes). */
+  get bytesHeld(): number {
+    return this.held;
+  }
+
+  clear(): void {
+    this.free.clear();
+    this.held = 0;
   }
 }

@@ -15,7 +15,8 @@ import type { LoraAdapters } from './lora.ts';
 import { RopeTables } from './rope.ts';
 import { makeViews, type ModelWeights, type ParamViews } from './weights.ts';
 import { Workspace } from './workspace.ts';
-import { KvCache } from './kvcache.ts';
+import { KvCachePool, type KvCache } from './kvcache.ts';
+import { poolClass } from './pool-class.ts';
 
 /** What the forward keeps for the backward of one sequence. */
 export interface SeqTape {
@@ -73,15 +74,6 @@ export function logitChunkRows(vocab: number): number {
 /** Most bytes of tape buffers kept for reuse between passes (the default tape budget plus half). */
 const POOL_MAX_BYTES = 768 * 2 ** 20;
 
-/**
- * Size class of a pooled buffer of n elements (or a workspace of n rows): 8 classes per
- * doubling, so a request gets at most 12.5% more than it asked for.
- */
-export function poolClass(n: number): number {
-  if (n <= 64) return 64;
-  const step = 2 ** (Math.floor(Math.log2(n)) - 3);
-  return Math.ceil(n / step) * step;
-}
 
 /** Logit of an id outside the softmax vocabulary: exp underflows to 0, and p·log p stays 0 (not NaN as with -Infinity). */
 const MASKED_LOGIT = -1e9;
@@ -317,13 +309,17 @@ export class QwenModel {
     } else {
       // Inference only: row chunks over a temporary KV cache, activation memory O(chunk).
       let a = 0;
-      const cache = new KvCache(d.layers, d.kvDim, T);
-      this.runChunked(ids, cache, (r0, rows) => {
-        let b = a;
-        while (b < nActive && activeRows[b]! < r0 + rows) b++;
-        head(a, b, r0);
-        a = b;
-      });
+      const cache = this.kvPool.acquire(d.layers, d.kvDim, T);
+      try {
+        this.runChunked(ids, cache, (r0, rows) => {
+          let b = a;
+          while (b < nActive && activeRows[b]! < r0 + rows) b++;
+          head(a, b, r0);
+          a = b;
+        });
+      } finally {
+        this.kvPool.release(cache);
+      }
     }
     return { logprobs, entropy, tape: { T, ids, activeRows, activeTargets, invTemp, lse, checkpoints: store, layerActs: acts, logits: keptLogits, bytes, segments } };
   }
@@ -415,6 +411,8 @@ export class QwenModel {
    * ever-new row counts grew it without bound (a pretraining run was killed for memory).
    */
   private readonly bufferPool = new Map<number, Float32Array[]>();
+  /** Recycled KV caches: generation and chunked scoring take theirs from here and give them back. */
+  readonly kvPool = new KvCachePool();
   private readonly actsPool = new Map<string, Workspace[]>();
   private pooledBytes = 0;
 
@@ -462,8 +460,9 @@ export class QwenModel {
     return this.pooledBytes;
   }
 
-  /** Drops recycled buffers (e.g. after a phase with long sequences). */
+  /** Drops recycled buffers and KV caches (e.g. after a phase with long sequences). */
   releaseBuffers(): void {
+    this.kvPool.clear();
     this.bufferPool.clear();
     this.actsPool.clear();
     this.pooledBytes = 0;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { LocalPolicy } from '../../src/policy/local.ts';
 import { joinRows, packDatums, splitRows } from '../../src/policy/pack.ts';
 import { writeModelFolder } from '../../src/model/folder.ts';
-import { poolClass } from '../../src/model/qwen.ts';
+import { poolClass } from '../../src/model/pool-class.ts';
 import type { Datum, LossFn } from '../../src/policy/types.ts';
 import { maxAbsDiff, randomIds, randomWeights, tinyConfig } from '../model/helpers.ts';
 
