@@ -79,7 +79,12 @@ test('native attention vs js: several tiles, GQA 1/2/4, Tq != Tk with qPos0, odd
       k.attentionBackward({ ...p, lse, dOut, dq, dk, dv });
       return [out, lse, dq, dk, dv];
     };
-    compare(acrossThreads(run), run(js), 2e-5, 1e-5, `attention ${JSON.stringify(c)}`);
+    const outs = acrossThreads(run);
+    compare(outs, run(js), 2e-5, 1e-5, `attention ${JSON.stringify(c)}`);
+    // The forward's units are claimed dynamically, and each writes only its own rows: out
+    // and lse do not depend on the thread count or on which thread took which unit.
+    assert.deepEqual(outs[1]![0], outs[0]![0], `attention out, 1 vs 2 threads ${JSON.stringify(c)}`);
+    assert.deepEqual(outs[1]![1], outs[0]![1], `attention lse, 1 vs 2 threads ${JSON.stringify(c)}`);
   }
 });
 
