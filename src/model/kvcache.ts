@@ -47,7 +47,7 @@ export class KvCache {
  * Recycled KV-cache buffers. Generation allocates a prompt cache per group and a suffix
  * cache per sample on every call, and a fresh buffer's pages fault on their first write: on
  * this kind of VM ~10 us a page even after MADV_POPULATE_WRITE has mapped it (the host backs
- * the page at the first store; measured in docs/engine.md). A group of 8 crossed 8 fresh
+ * the page at the first store; README, "Benchmarks"). A group of 8 crossed 8 fresh
  * pages every decode step, ~8% of the step and all of it on one thread. A recycled buffer's
  * pages are already backed, so steady-state generation (RL's many sampling calls) faults
  * none. Buffers come in size classes (poolClass) and the pool holds at most `maxBytes`.
