@@ -1,0 +1,87 @@
+// Kernel A/B in one process (scripts/kernel-ab.sh): the attention forward and backward of
+// two builds of native/ (A: a git ref, B: the working tree) on the same inputs, alternated
+// call by call so that both see the same machine state. On the shared VM a kernel's speed
+// drifts by 10-20% between processes, more than most changes being judged; alternating in
+// one process leaves a spread of about 1% (A against itself). Prints one JSON line per case:
+// best and median seconds of each, B/A of the medians, and the largest output difference
+// (0 when B changes speed but not results).
+// Usage: kernel-ab T threads reps [H Hkv D]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#include "pool.h"
+#include "table.h"
+
+extern "C" void a_attn_fwd(const lrl::AttnArgs*);
+extern "C" void a_attn_bwd(const lrl::AttnArgs*);
+extern "C" void b_attn_fwd(const lrl::AttnArgs*);
+extern "C" void b_attn_bwd(const lrl::AttnArgs*);
+
+static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+struct Timing { std::vector<double> a, b; };
+
+// Runs fa and fb `reps` times each, alternating which goes first.
+template <class FA, class FB>
+static Timing alternate(int reps, FA fa, FB fb) {
+  Timing t;
+  for (int r = 0; r < reps; r++) {
+    for (int k = 0; k < 2; k++) {
+      const bool a = (r + k) % 2 == 0;
+      const double t0 = now();
+      if (a) fa(); else fb();
+      (a ? t.a : t.b).push_back(now() - t0);
+    }
+  }
+  std::sort(t.a.begin(), t.a.end());
+  std::sort(t.b.begin(), t.b.end());
+  return t;
+}
+
+static double maxdiff(const std::vector<float>& x, const std::vector<float>& y) {
+  double m = 0;
+  for (size_t i = 0; i < x.size(); i++) m = std::max(m, (double)std::fabs(x[i] - y[i]));
+  return m;
+}
+
+static void report(const char* kernel, long T, int threads, long H, long Hkv, long D, double flops, const Timing& t, double diff) {
+  const double ma = t.a[t.a.size() / 2], mb = t.b[t.b.size() / 2];
+  printf("{\"kernel\":\"%s\",\"T\":%ld,\"threads\":%d,\"H\":%ld,\"Hkv\":%ld,\"D\":%ld,\"a_best_s\":%.6f,\"a_median_s\":%.6f,"
+         "\"b_best_s\":%.6f,\"b_median_s\":%.6f,\"a_gflops\":%.1f,\"b_gflops\":%.1f,\"b_over_a\":%.3f,\"max_abs_diff\":%.3g}\n",
+         kernel, T, threads, H, Hkv, D, t.a[0], ma, t.b[0], mb, flops / t.a[0] / 1e9, flops / t.b[0] / 1e9, mb / ma, diff);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 4) { fprintf(stderr, "usage: kernel-ab T threads reps [H Hkv D]\n"); return 2; }
+  const long T = atol(argv[1]);
+  const int threads = atoi(argv[2]), reps = atoi(argv[3]);
+  const long H = argc > 4 ? atol(argv[4]) : 4, Hkv = argc > 5 ? atol(argv[5]) : 2, D = argc > 6 ? atol(argv[6]) : 64;
+  if (T < 1 || threads < 1 || reps < 1 || H < 1 || Hkv < 1 || H % Hkv != 0 || D < 1) { fprintf(stderr, "kernel-ab: bad arguments\n"); return 2; }
+  lrl::pool_set_threads(threads);
+  std::vector<float> q(T * H * D), k(T * Hkv * D), v(T * Hkv * D), dout(T * H * D);
+  unsigned s = 1;
+  for (auto* arr : {&q, &k, &v, &dout})
+    for (float& x : *arr) { s = s * 1664525u + 1013904223u; x = (float)(s >> 8) / 16777216.f - 0.5f; }
+  std::vector<float> outA(T * H * D), outB(T * H * D), lseA(T * H), lseB(T * H);
+  const lrl::AttnArgs base{q.data(), k.data(), v.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                           T, T, H, Hkv, D, 1.f / std::sqrt((float)D), true, 0, H * D, Hkv * D, H * D};
+  lrl::AttnArgs fa = base, fb = base;
+  fa.out = outA.data(); fa.lse = lseA.data();
+  fb.out = outB.data(); fb.lse = lseB.data();
+  const double fwdFlops = 2.0 * T * T * D * H;  // causal: two T x T x D products, half of each
+  Timing tf = alternate(reps, [&] { a_attn_fwd(&fa); }, [&] { b_attn_fwd(&fb); });
+  report("attention_fwd", T, threads, H, Hkv, D, fwdFlops, tf, std::max(maxdiff(outA, outB), maxdiff(lseA, lseB)));
+
+  // The backward from the same forward output (A's), so that only the backward differs.
+  std::vector<float> dqA(T * H * D), dkA(T * Hkv * D), dvA(T * Hkv * D), dqB(T * H * D), dkB(T * Hkv * D), dvB(T * Hkv * D);
+  lrl::AttnArgs ba = fa, bb = fa;
+  ba.dout = bb.dout = dout.data();
+  ba.dq = dqA.data(); ba.dk = dkA.data(); ba.dv = dvA.data();
+  bb.dq = dqB.data(); bb.dk = dkB.data(); bb.dv = dvB.data();
+  Timing tb = alternate(reps, [&] { a_attn_bwd(&ba); }, [&] { b_attn_bwd(&bb); });
+  report("attention_bwd", T, threads, H, Hkv, D, 2.5 * fwdFlops, tb, std::max({maxdiff(dqA, dqB), maxdiff(dkA, dkB), maxdiff(dvA, dvB)}));
+  return 0;
+}

@@ -1,0 +1,36 @@
+/**
+ * scripts/kernel-ab.sh, the in-process A/B of the attention kernels: it builds native/ at a
+ * git ref and the working tree into one binary and prints one JSON line per kernel. Against
+ * HEAD with native/ unchanged both sides are the same code, so the outputs must be equal
+ * bit for bit (a nonzero difference would mean the harness feeds the two sides differently).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const avx512 = existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const git = spawnSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).status === 0;
+const gxx = spawnSync('g++', ['--version']).status === 0;
+const skip = !avx512 ? 'needs an AVX-512 CPU' : !git ? 'needs the git checkout' : !gxx ? 'needs g++' : false;
+
+test('kernel-ab: one JSON line per kernel, and HEAD against an unchanged tree differs in nothing', { skip }, () => {
+  const r = spawnSync('bash', [root + 'scripts/kernel-ab.sh', 'HEAD', '300', '--', '1', '1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+  assert.deepEqual(lines.map((l) => l.kernel), ['attention_fwd', 'attention_bwd']);
+  for (const l of lines) {
+    assert.equal(l.T, 300);
+    assert.ok(Number(l.a_best_s) > 0 && Number(l.b_best_s) > 0 && Number.isFinite(Number(l.b_over_a)));
+  }
+  const nativeChanged = spawnSync('git', ['-C', root, 'diff', '--quiet', 'HEAD', '--', 'native'], { encoding: 'utf8' }).status !== 0;
+  if (!nativeChanged) for (const l of lines) assert.equal(l.max_abs_diff, 0, `${l.kernel}: same code, different output`);
+});
+
+test('kernel-ab: a bad argument is refused with a message', { skip }, () => {
+  const r = spawnSync('bash', [root + 'scripts/kernel-ab.sh', 'no-such-ref'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /no-such-ref/);
+});
