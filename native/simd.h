@@ -27,24 +27,30 @@ static inline float hsum(vf v) { float s = 0; for (int i = 0; i < W; i++) s += v
 static inline float hmax(vf v) { float s = v[0]; for (int i = 1; i < W; i++) s = v[i] > s ? v[i] : s; return s; }
 static inline vi lane_index() { vi r; for (int i = 0; i < W; i++) r[i] = i; return r; }
 
-// exp(x), float32, max error about 1-2 ulp on [-87, 88]; exp(-inf) = 0, large x saturate.
-// Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then Cephes' expf polynomial.
-static inline vf vexp(vf x) {
-  const vf hi = vset(88.3762626647949f), lo = vset(-87.33654475f);
-  vi under = x < lo;
-  x = vmin(x, hi);
-  x = vmax(x, lo);
+// exp's core for x already clamped to [-87.34, 88.38]: Cody-Waite range reduction
+// x = n ln2 + r, |r| <= ln2/2, then Cephes' expf polynomial; returns e^r and sets n.
+static inline vf exp_reduced(vf x, vf* n) {
   vf t = x * vset(1.44269504088896341f) + vset(12582912.f);  // round to nearest via the 1.5*2^23 trick
-  vf n = t - vset(12582912.f);
-  vf r = x - n * vset(0.693359375f);
-  r = r - n * vset(-2.12194440e-4f);
+  *n = t - vset(12582912.f);
+  vf r = x - *n * vset(0.693359375f);
+  r = r - *n * vset(-2.12194440e-4f);
   vf p = vset(1.9875691500E-4f);
   p = p * r + vset(1.3981999507E-3f);
   p = p * r + vset(8.3334519073E-3f);
   p = p * r + vset(4.1665795894E-2f);
   p = p * r + vset(1.6666665459E-1f);
   p = p * r + vset(5.0000001201E-1f);
-  vf y = p * (r * r) + r + vset(1.f);
+  return p * (r * r) + r + vset(1.f);
+}
+
+// exp(x), float32, max error about 1-2 ulp on [-87, 88]; exp(-inf) = 0, large x saturate.
+static inline vf vexp(vf x) {
+  const vf hi = vset(88.3762626647949f), lo = vset(-87.33654475f);
+  vi under = x < lo;
+  x = vmin(x, hi);
+  x = vmax(x, lo);
+  vf n;
+  vf y = exp_reduced(x, &n);
   vi ni = __builtin_convertvector(n, vi);
   // n can be 128 at the top clamp: split the scale in two to stay finite.
   vi e1 = (ni >> 1) + 127, e2 = (ni - (ni >> 1)) + 127;
@@ -54,25 +60,15 @@ static inline vf vexp(vf x) {
 }
 
 // exp(x) for x <= 0 (softmax numerators: a score minus the running max, or -inf for a
-// masked key), bit for bit vexp there: x >= -87.34 after the lower clamp puts n in
-// [-126, 0], so no overflow clamp is needed and 2^n is one exact scale (vexp splits it in
-// two for n = 128); on AVX-512 that scale is one vscalefps. About a third fewer
+// masked key), bit for bit vexp there (and up to 88): x >= -87.34 after the lower clamp puts
+// n in [-126, 0], so no overflow clamp is needed and 2^n is one exact scale (vexp splits it
+// in two for n = 128); on AVX-512 that scale is one vscalefps. About a third fewer
 // instructions than vexp: the exp pass was ~28% of the attention forward.
 static inline vf vexp_nonpos(vf x) {
   const vf lo = vset(-87.33654475f);
   vi under = x < lo;
-  x = vmax(x, lo);
-  vf t = x * vset(1.44269504088896341f) + vset(12582912.f);
-  vf n = t - vset(12582912.f);
-  vf r = x - n * vset(0.693359375f);
-  r = r - n * vset(-2.12194440e-4f);
-  vf p = vset(1.9875691500E-4f);
-  p = p * r + vset(1.3981999507E-3f);
-  p = p * r + vset(8.3334519073E-3f);
-  p = p * r + vset(4.1665795894E-2f);
-  p = p * r + vset(1.6666665459E-1f);
-  p = p * r + vset(5.0000001201E-1f);
-  vf y = p * (r * r) + r + vset(1.f);
+  vf n;
+  vf y = exp_reduced(vmax(x, lo), &n);
 #if defined(__AVX512F__)
   if constexpr (W == 16) y = (vf)_mm512_scalef_ps((__m512)y, (__m512)n);
   else y = y * (vf)((__builtin_convertvector(n, vi) + 127) << 23);
