@@ -55,21 +55,28 @@ export class KvCache {
  */
 export class KvCachePool {
   private readonly free = new Map<number, Float32Array[]>();
+  /** Buffers this pool allocated: only those come back (a cache built over someone else's memory is never recycled). */
+  private readonly owned = new WeakSet<ArrayBufferLike>();
   private held = 0;
 
   constructor(readonly maxBytes = 512 * 2 ** 20) {}
 
   acquire(layers: number, kvDim: number, capacity: number): KvCache {
     const c = poolClass(2 * layers * capacity * kvDim);
-    const buffer = this.free.get(c)?.pop();
+    let buffer = this.free.get(c)?.pop();
     if (buffer) this.held -= buffer.byteLength;
-    return new KvCache(layers, kvDim, capacity, buffer ?? new Float32Array(c));
+    else {
+      buffer = new Float32Array(c);
+      this.owned.add(buffer.buffer);
+    }
+    return new KvCache(layers, kvDim, capacity, buffer);
   }
 
-  /** Returns the cache's buffer for reuse (dropped when the pool is full). */
+  /** Returns the cache's buffer for reuse (dropped when the pool is full or did not make it). */
   release(cache: KvCache): void {
-    const full = new Float32Array(cache.data.buffer, 0, cache.data.buffer.byteLength / 4);
-    if (full.length !== poolClass(full.length) || this.held + full.byteLength > this.maxBytes) return;
+    if (!this.owned.has(cache.data.buffer)) return;
+    const full = new Float32Array(cache.data.buffer);
+    if (this.held + full.byteLength > this.maxBytes) return;
     const list = this.free.get(full.length) ?? [];
     if (list.some((b) => b.buffer === full.buffer)) throw new Error('KV cache released twice');
     list.push(full);

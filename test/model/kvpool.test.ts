@@ -45,9 +45,12 @@ test('KvCachePool: holds at most maxBytes, and drops caches it cannot reuse', ()
   const per = caches[0]!.data.buffer.byteLength;
   assert.equal(pool.bytesHeld, Math.floor(100_000 / per) * per);
   assert.ok(pool.bytesHeld <= 100_000);
-  // A cache made outside the pool (length not a size class) is not taken.
+  // A cache made outside the pool is not taken, even over a buffer of a size class (it may
+  // still be in use by whoever made it), nor is another pool's.
   pool.clear();
   pool.release(new KvCache(1, 16, 301));
+  pool.release(new KvCache(1, 16, 300, new Float32Array(poolClass(9600))));
+  pool.release(new KvCachePool().acquire(1, 16, 300));
   assert.equal(pool.bytesHeld, 0);
   assert.throws(() => new KvCache(1, 16, 10, new Float32Array(100)), /KV cache buffer of 100 floats < 320/);
 });
