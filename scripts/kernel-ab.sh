@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# In-process A/B of the native attention kernels: build A from native/ at a git ref and B
+# In-process A/B of the native attention kernels and the training step's matrix products
+# (bench/ab/main.cc lists them): build A from native/ at a git ref and B
 # from the working tree, link both into one binary (bench/ab/), and alternate them call by
 # call on the same inputs (see bench/ab/main.cc for why one process). AVX-512 builds only.
 #   bash scripts/kernel-ab.sh [REF=HEAD] [T...=2048 8192] [-- threads reps]

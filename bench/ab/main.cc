@@ -1,11 +1,12 @@
-// Kernel A/B in one process (scripts/kernel-ab.sh): the attention forward and backward of
-// two builds of native/ (A: a git ref, B: the working tree) on the same inputs, alternated
+// Kernel A/B in one process (scripts/kernel-ab.sh): the attention forward and backward, and
+// the model's matrix products at T tokens, of two builds of native/ (A: a git ref, B: the working tree) on the same inputs, alternated
 // call by call so that both see the same machine state. On the shared VM a kernel's speed
 // drifts by 10-20% between processes, more than most changes being judged; alternating in
-// one process leaves a spread of about 1% (A against itself). Prints one JSON line per case:
+// one process leaves about 1% between A and itself for attention, 5-8% for the short products. Prints one JSON line per case:
 // best and median seconds of each, B/A of the medians, and the largest output difference
 // (0 when B changes speed but not results).
-// Usage: kernel-ab T threads reps [H Hkv D]
+// Usage: kernel-ab T threads reps [H Hkv D]   (the products: the reference model's, hidden
+// 256, QKV 512, SwiGLU 704, vocab 4096, forward and both backward products)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,8 @@ extern "C" void a_attn_fwd(const lrl::AttnArgs*);
 extern "C" void a_attn_bwd(const lrl::AttnArgs*);
 extern "C" void b_attn_fwd(const lrl::AttnArgs*);
 extern "C" void b_attn_bwd(const lrl::AttnArgs*);
+extern "C" void a_sgemm(bool, bool, long, long, long, const float*, long, const float*, long, float*, long);
+extern "C" void b_sgemm(bool, bool, long, long, long, const float*, long, const float*, long, float*, long);
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -47,11 +50,12 @@ static double maxdiff(const std::vector<float>& x, const std::vector<float>& y) 
   return m;
 }
 
-static void report(const char* kernel, long T, int threads, long H, long Hkv, long D, double flops, const Timing& t, double diff) {
+// One JSON line: `shape` names the case (attention: heads and head size; products: M x N x K).
+static void report(const char* kernel, long T, int threads, const char* shape, double flops, const Timing& t, double diff) {
   const double ma = t.a[t.a.size() / 2], mb = t.b[t.b.size() / 2];
-  printf("{\"kernel\":\"%s\",\"T\":%ld,\"threads\":%d,\"H\":%ld,\"Hkv\":%ld,\"D\":%ld,\"a_best_s\":%.6f,\"a_median_s\":%.6f,"
+  printf("{\"kernel\":\"%s\",\"T\":%ld,\"threads\":%d,\"shape\":\"%s\",\"a_best_s\":%.6f,\"a_median_s\":%.6f,"
          "\"b_best_s\":%.6f,\"b_median_s\":%.6f,\"a_gflops\":%.1f,\"b_gflops\":%.1f,\"b_over_a\":%.3f,\"max_abs_diff\":%.3g}\n",
-         kernel, T, threads, H, Hkv, D, t.a[0], ma, t.b[0], mb, flops / t.a[0] / 1e9, flops / t.b[0] / 1e9, mb / ma, diff);
+         kernel, T, threads, shape, t.a[0], ma, t.b[0], mb, flops / t.a[0] / 1e9, flops / t.b[0] / 1e9, mb / ma, diff);
 }
 
 int main(int argc, char** argv) {
@@ -72,8 +76,10 @@ int main(int argc, char** argv) {
   fa.out = outA.data(); fa.lse = lseA.data();
   fb.out = outB.data(); fb.lse = lseB.data();
   const double fwdFlops = 2.0 * T * T * D * H;  // causal: two T x T x D products, half of each
+  char attnShape[64];
+  snprintf(attnShape, sizeof attnShape, "H=%ld,Hkv=%ld,D=%ld,causal", H, Hkv, D);
   Timing tf = alternate(reps, [&] { a_attn_fwd(&fa); }, [&] { b_attn_fwd(&fb); });
-  report("attention_fwd", T, threads, H, Hkv, D, fwdFlops, tf, std::max(maxdiff(outA, outB), maxdiff(lseA, lseB)));
+  report("attention_fwd", T, threads, attnShape, fwdFlops, tf, std::max(maxdiff(outA, outB), maxdiff(lseA, lseB)));
 
   // The backward from the same forward output (A's), so that only the backward differs.
   std::vector<float> dqA(T * H * D), dkA(T * Hkv * D), dvA(T * Hkv * D), dqB(T * H * D), dkB(T * Hkv * D), dvB(T * Hkv * D);
@@ -82,6 +88,30 @@ int main(int argc, char** argv) {
   ba.dq = dqA.data(); ba.dk = dkA.data(); ba.dv = dvA.data();
   bb.dq = dqB.data(); bb.dk = dkB.data(); bb.dv = dvB.data();
   Timing tb = alternate(reps, [&] { a_attn_bwd(&ba); }, [&] { b_attn_bwd(&bb); });
-  report("attention_bwd", T, threads, H, Hkv, D, 2.5 * fwdFlops, tb, std::max({maxdiff(dqA, dqB), maxdiff(dkA, dkB), maxdiff(dvA, dvB)}));
+  report("attention_bwd", T, threads, attnShape, 2.5 * fwdFlops, tb, std::max({maxdiff(dqA, dqB), maxdiff(dkA, dkB), maxdiff(dvA, dvB)}));
+
+  // The training step's products at T tokens: Y = X W^T, dX = dY W, dW = dY^T X per weight.
+  struct Shape { const char* name; long out, in; };
+  const Shape shapes[] = {{"qkv", 512, 256}, {"o", 256, 256}, {"gate_up", 1408, 256}, {"down", 256, 704}, {"lm_head", 4096, 256}};
+  for (const Shape& sh : shapes) {
+    std::vector<float> x(T * sh.in), w(sh.out * sh.in), dy(T * sh.out);
+    for (auto* arr : {&x, &w, &dy})
+      for (float& e : *arr) { s = s * 1664525u + 1013904223u; e = (float)(s >> 8) / 16777216.f - 0.5f; }
+    struct Product { const char* kind; bool ta, tb; long M, N, K; const float *A, *B; long lda, ldb; };
+    const Product prods[] = {
+        {"fwd", false, true, T, sh.out, sh.in, x.data(), w.data(), sh.in, sh.in},
+        {"dx", false, false, T, sh.in, sh.out, dy.data(), w.data(), sh.out, sh.in},
+        {"dw", true, false, sh.out, sh.in, T, dy.data(), x.data(), sh.out, sh.in},
+    };
+    for (const Product& p : prods) {
+      std::vector<float> ca(p.M * p.N), cb(p.M * p.N);
+      Timing t = alternate(reps, [&] { a_sgemm(p.ta, p.tb, p.M, p.N, p.K, p.A, p.lda, p.B, p.ldb, ca.data(), p.N); },
+                           [&] { b_sgemm(p.ta, p.tb, p.M, p.N, p.K, p.A, p.lda, p.B, p.ldb, cb.data(), p.N); });
+      char name[64], shape[64];
+      snprintf(name, sizeof name, "sgemm_%s_%s", sh.name, p.kind);
+      snprintf(shape, sizeof shape, "%ldx%ldx%ld%s%s", p.M, p.N, p.K, p.ta ? ",ta" : "", p.tb ? ",tb" : "");
+      report(name, T, threads, shape, 2.0 * p.M * p.N * p.K, t, maxdiff(ca, cb));
+    }
+  }
   return 0;
 }

@@ -3,6 +3,7 @@
  * git ref and the working tree into one binary and prints one JSON line per kernel. Against
  * HEAD with native/ unchanged both sides are the same code, so the outputs must be equal
  * bit for bit (a nonzero difference would mean the harness feeds the two sides differently).
+ * The lines cover the attention forward and backward and the training step's products.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,10 @@ test('kernel-ab: one JSON line per kernel, and HEAD against an unchanged tree di
   const r = spawnSync('bash', [root + 'scripts/kernel-ab.sh', 'HEAD', '300', '--', '1', '1'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
-  assert.deepEqual(lines.map((l) => l.kernel), ['attention_fwd', 'attention_bwd']);
+  const products = ['qkv', 'o', 'gate_up', 'down', 'lm_head'].flatMap((w) => ['fwd', 'dx', 'dw'].map((k) => `sgemm_${w}_${k}`));
+  assert.deepEqual(lines.map((l) => l.kernel), ['attention_fwd', 'attention_bwd', ...products]);
+  assert.equal(lines[0]!.shape, 'H=4,Hkv=2,D=64,causal');
+  assert.equal(lines.find((l) => l.kernel === 'sgemm_down_dw')!.shape, '256x704x300,ta');
   for (const l of lines) {
     assert.equal(l.T, 300);
     assert.ok(Number(l.a_best_s) > 0 && Number(l.b_best_s) > 0 && Number.isFinite(Number(l.b_over_a)));
