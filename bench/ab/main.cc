@@ -1,12 +1,13 @@
-// Kernel A/B in one process (scripts/kernel-ab.sh): the attention forward and backward, and
-// the model's matrix products at T tokens, of two builds of native/ (A: a git ref, B: the working tree) on the same inputs, alternated
-// call by call so that both see the same machine state. On the shared VM a kernel's speed
-// drifts by 10-20% between processes, more than most changes being judged; alternating in
-// one process leaves about 1% between A and itself for attention, 5-8% for the short products. Prints one JSON line per case:
-// best and median seconds of each, B/A of the medians, and the largest output difference
-// (0 when B changes speed but not results).
-// Usage: kernel-ab T threads reps [H Hkv D]   (the products: the reference model's, hidden
-// 256, QKV 512, SwiGLU 704, vocab 4096, forward and both backward products)
+// Kernel A/B in one process (scripts/kernel-ab.sh): the attention forward and backward,
+// and the training step's matrix products at T tokens, of two builds of native/ (A: a git
+// ref, B: the working tree) on the same inputs, alternated call by call so that both see the
+// same machine state. On the shared VM a kernel's speed drifts by 10-20% between processes,
+// more than most changes being judged; in one process A against itself stays within about
+// 1% for attention and 5-8% for the shorter products. Prints one JSON line per case: best
+// and median seconds of each, B/A of the medians, and the largest output difference (0 when
+// B changes speed but not results).
+// Usage: kernel-ab T threads reps [H Hkv D]   (the products are the reference model's:
+// hidden 256, QKV 512, SwiGLU 704, vocab 4096; forward, dX and dW of each weight)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
