@@ -54,7 +54,10 @@ export class KvCache {
  * A released cache must not be used again: its buffer goes to the next acquire.
  */
 export class KvCachePool {
+  /** Free buffers by size class (the newest last: it is handed out first, its pages warmest). */
   private readonly free = new Map<number, Float32Array[]>();
+  /** The same buffers by their memory, oldest release first: what a full pool evicts. */
+  private readonly byAge = new Map<ArrayBufferLike, Float32Array>();
   /** Buffers this pool allocated: only those come back (a cache built over someone else's memory is never recycled). */
   private readonly owned = new WeakSet<ArrayBufferLike>();
   private held = 0;
@@ -64,24 +67,39 @@ export class KvCachePool {
   acquire(layers: number, kvDim: number, capacity: number): KvCache {
     const c = poolClass(2 * layers * capacity * kvDim);
     let buffer = this.free.get(c)?.pop();
-    if (buffer) this.held -= buffer.byteLength;
-    else {
+    if (buffer) {
+      this.byAge.delete(buffer.buffer);
+      this.held -= buffer.byteLength;
+    } else {
       buffer = new Float32Array(c);
       this.owned.add(buffer.buffer);
     }
     return new KvCache(layers, kvDim, capacity, buffer);
   }
 
-  /** Returns the cache's buffer for reuse (dropped when the pool is full or did not make it). */
+  /**
+   * Returns the cache's buffer for reuse. A full pool drops its oldest buffers to make room
+   * (a curriculum's earlier, shorter stages must not keep the later ones from recycling);
+   * a buffer larger than the whole pool, or one this pool did not make, is dropped.
+   */
   release(cache: KvCache): void {
-    if (!this.owned.has(cache.data.buffer)) return;
-    const full = new Float32Array(cache.data.buffer);
-    if (this.held + full.byteLength > this.maxBytes) return;
+    const memory = cache.data.buffer;
+    if (!this.owned.has(memory)) return;
+    if (this.byAge.has(memory)) throw new Error('KV cache released twice');
+    const full = new Float32Array(memory);
+    if (full.byteLength > this.maxBytes) return;
+    for (const [old, buf] of this.byAge) {
+      if (this.held + full.byteLength <= this.maxBytes) break;
+      const list = this.free.get(buf.length)!;
+      list.splice(list.indexOf(buf), 1);
+      this.byAge.delete(old);
+      this.held -= buf.byteLength;
+    }
     const list = this.free.get(full.length) ?? [];
-    if (list.some((b) => b.buffer === full.buffer)) throw new Error('KV cache released twice');
     list.push(full);
-    this.held += full.byteLength;
     this.free.set(full.length, list);
+    this.byAge.set(memory, full);
+    this.held += full.byteLength;
   }
 
   /** Bytes held for reuse now (at most maxBytes). */
@@ -91,6 +109,7 @@ export class KvCachePool {
 
   clear(): void {
     this.free.clear();
+    this.byAge.clear();
     this.held = 0;
   }
 }

@@ -55,6 +55,32 @@ test('KvCachePool: holds at most maxBytes, and drops caches it cannot reuse', ()
   assert.throws(() => new KvCache(1, 16, 10, new Float32Array(100)), /KV cache buffer of 100 floats < 320/);
 });
 
+test('KvCachePool: a full pool evicts its oldest buffers, so a later stage\'s longer caches still recycle', () => {
+  const small = (p: KvCachePool) => p.acquire(1, 16, 300); // 9,600 floats: a 10,240-float class, 40,960 bytes
+  const per = poolClass(9600) * 4;
+  const pool = new KvCachePool(2 * per + 1000);
+  const [s1, s2, s3] = [small(pool), small(pool), small(pool)];
+  pool.release(s1);
+  pool.release(s2);
+  pool.release(s3); // full: s1, the oldest, goes
+  assert.equal(pool.bytesHeld, 2 * per);
+  assert.equal(small(pool).data.buffer, s3.data.buffer, 'the newest comes back first');
+  assert.equal(small(pool).data.buffer, s2.data.buffer);
+  assert.notEqual(small(pool).data.buffer, s1.data.buffer, 's1 was evicted: a fresh buffer');
+  // Two small buffers held; a longer cache (a later curriculum stage) evicts both to fit.
+  const [a, b] = [small(pool), small(pool)];
+  pool.release(a);
+  pool.release(b);
+  const long = pool.acquire(1, 16, 560); // 17,920 floats: an 18,432-float class
+  pool.release(long);
+  assert.equal(pool.bytesHeld, long.data.buffer.byteLength);
+  assert.equal(pool.acquire(1, 16, 560).data.buffer, long.data.buffer);
+  // A buffer larger than the whole pool is dropped, and nothing is evicted for it.
+  pool.release(small(pool));
+  pool.release(pool.acquire(1, 16, 2000));
+  assert.equal(pool.bytesHeld, per);
+});
+
 /** Fills every buffer the pool could hand out next with NaN (the staleness a recycled cache may hold). */
 function poison(model: QwenModel, capacities: number[]): void {
   const d = model.weights.dims;
