@@ -24,7 +24,6 @@ static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
 static inline vf vsqrt(vf v) { vf r; for (int i = 0; i < W; i++) r[i] = __builtin_sqrtf(v[i]); return r; }
 static inline float hsum(vf v) { float s = 0; for (int i = 0; i < W; i++) s += v[i]; return s; }
-static inline float hmax(vf v) { float s = v[0]; for (int i = 1; i < W; i++) s = v[i] > s ? v[i] : s; return s; }
 static inline vi lane_index() { vi r; for (int i = 0; i < W; i++) r[i] = i; return r; }
 
 // exp's core for x already clamped to [-87.34, 88.38]: Cody-Waite range reduction
@@ -78,9 +77,9 @@ static inline vf vexp_nonpos(vf x) {
   return under ? vset(0.f) : y;
 }
 
-// Largest lane, by halving (max is exact in any order, so this equals hmax's scan, without
-// its chain of W dependent compares).
-static inline float hmax_tree(vf v) {
+// Largest lane, by halving (max is exact in any order; a scan was a chain of W dependent
+// compares on the attention forward's per-row critical path).
+static inline float hmax(vf v) {
   float b[W];
   std::memcpy(b, &v, sizeof b);
   for (int w = W / 2; w >= 1; w /= 2)
