@@ -3,9 +3,10 @@
 // ref, B: the working tree) on the same inputs, alternated call by call so that both see the
 // same machine state. On the shared VM a kernel's speed drifts by 10-20% between processes,
 // more than most changes being judged; in one process A against itself stays within about
-// 1% for attention and 5-8% for the shorter products. Prints one JSON line per case: best
-// and median seconds of each, B/A of the medians, and the largest output difference (0 when
-// B changes speed but not results).
+// 1% for attention and 5-8% for the shorter products. Prints one bench line per case in
+// the contracts' format: B is "ours" and A the peer (AB_PEER names it), so `vs_peer` is A's
+// median time over B's (> 1: B is faster); beside it the best and median seconds of each
+// and the largest output difference (0 when B changes speed but not results).
 // Usage: kernel-ab T threads reps [H Hkv D]   (the products are the reference model's:
 // hidden 256, QKV 512, SwiGLU 704, vocab 4096; forward, dX and dW of each weight)
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <vector>
 #include "pool.h"
 #include "table.h"
@@ -51,12 +53,19 @@ static double maxdiff(const std::vector<float>& x, const std::vector<float>& y) 
   return m;
 }
 
-// One JSON line: `shape` names the case (attention: heads and head size; products: M x N x K).
-static void report(const char* kernel, long T, int threads, const char* shape, double flops, const Timing& t, double diff) {
+// Random inputs in [-0.5, 0.5), from one LCG state shared by all calls.
+static void fill(unsigned& s, std::initializer_list<std::vector<float>*> arrays) {
+  for (auto* arr : arrays)
+    for (float& x : *arr) { s = s * 1664525u + 1013904223u; x = (float)(s >> 8) / 16777216.f - 0.5f; }
+}
+
+// One bench line (contracts: bench, shape, threads, gflops, pct_peak, peer, vs_peer).
+static void report(const char* kernel, const char* shape, int threads, double flops, const Timing& t, double diff) {
   const double ma = t.a[t.a.size() / 2], mb = t.b[t.b.size() / 2];
-  printf("{\"kernel\":\"%s\",\"T\":%ld,\"threads\":%d,\"shape\":\"%s\",\"a_best_s\":%.6f,\"a_median_s\":%.6f,"
-         "\"b_best_s\":%.6f,\"b_median_s\":%.6f,\"a_gflops\":%.1f,\"b_gflops\":%.1f,\"b_over_a\":%.3f,\"max_abs_diff\":%.3g}\n",
-         kernel, T, threads, shape, t.a[0], ma, t.b[0], mb, flops / t.a[0] / 1e9, flops / t.b[0] / 1e9, mb / ma, diff);
+  const char* peer = getenv("AB_PEER");
+  printf("{\"bench\":\"%s\",\"shape\":\"%s\",\"threads\":%d,\"gflops\":%.1f,\"pct_peak\":null,\"peer\":\"%s\",\"vs_peer\":%.3f,"
+         "\"peer_gflops\":%.1f,\"best_s\":%.6f,\"median_s\":%.6f,\"peer_best_s\":%.6f,\"peer_median_s\":%.6f,\"max_abs_diff\":%.3g}\n",
+         kernel, shape, threads, flops / t.b[0] / 1e9, peer ? peer : "A", ma / mb, flops / t.a[0] / 1e9, t.b[0], mb, t.a[0], ma, diff);
 }
 
 int main(int argc, char** argv) {
@@ -68,8 +77,7 @@ int main(int argc, char** argv) {
   lrl::pool_set_threads(threads);
   std::vector<float> q(T * H * D), k(T * Hkv * D), v(T * Hkv * D), dout(T * H * D);
   unsigned s = 1;
-  for (auto* arr : {&q, &k, &v, &dout})
-    for (float& x : *arr) { s = s * 1664525u + 1013904223u; x = (float)(s >> 8) / 16777216.f - 0.5f; }
+  fill(s, {&q, &k, &v, &dout});
   std::vector<float> outA(T * H * D), outB(T * H * D), lseA(T * H), lseB(T * H);
   const lrl::AttnArgs base{q.data(), k.data(), v.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
                            T, T, H, Hkv, D, 1.f / std::sqrt((float)D), true, 0, H * D, Hkv * D, H * D};
@@ -78,9 +86,9 @@ int main(int argc, char** argv) {
   fb.out = outB.data(); fb.lse = lseB.data();
   const double fwdFlops = 2.0 * T * T * D * H;  // causal: two T x T x D products, half of each
   char attnShape[64];
-  snprintf(attnShape, sizeof attnShape, "H=%ld,Hkv=%ld,D=%ld,causal", H, Hkv, D);
+  snprintf(attnShape, sizeof attnShape, "T=%ld,H=%ld,Hkv=%ld,D=%ld,causal", T, H, Hkv, D);
   Timing tf = alternate(reps, [&] { a_attn_fwd(&fa); }, [&] { b_attn_fwd(&fb); });
-  report("attention_fwd", T, threads, attnShape, fwdFlops, tf, std::max(maxdiff(outA, outB), maxdiff(lseA, lseB)));
+  report("attention_fwd", attnShape, threads, fwdFlops, tf, std::max(maxdiff(outA, outB), maxdiff(lseA, lseB)));
 
   // The backward from the same forward output (A's), so that only the backward differs.
   std::vector<float> dqA(T * H * D), dkA(T * Hkv * D), dvA(T * Hkv * D), dqB(T * H * D), dkB(T * Hkv * D), dvB(T * Hkv * D);
@@ -89,15 +97,14 @@ int main(int argc, char** argv) {
   ba.dq = dqA.data(); ba.dk = dkA.data(); ba.dv = dvA.data();
   bb.dq = dqB.data(); bb.dk = dkB.data(); bb.dv = dvB.data();
   Timing tb = alternate(reps, [&] { a_attn_bwd(&ba); }, [&] { b_attn_bwd(&bb); });
-  report("attention_bwd", T, threads, attnShape, 2.5 * fwdFlops, tb, std::max({maxdiff(dqA, dqB), maxdiff(dkA, dkB), maxdiff(dvA, dvB)}));
+  report("attention_bwd", attnShape, threads, 2.5 * fwdFlops, tb, std::max({maxdiff(dqA, dqB), maxdiff(dkA, dkB), maxdiff(dvA, dvB)}));
 
   // The training step's products at T tokens: Y = X W^T, dX = dY W, dW = dY^T X per weight.
   struct Shape { const char* name; long out, in; };
   const Shape shapes[] = {{"qkv", 512, 256}, {"o", 256, 256}, {"gate_up", 1408, 256}, {"down", 256, 704}, {"lm_head", 4096, 256}};
   for (const Shape& sh : shapes) {
     std::vector<float> x(T * sh.in), w(sh.out * sh.in), dy(T * sh.out);
-    for (auto* arr : {&x, &w, &dy})
-      for (float& e : *arr) { s = s * 1664525u + 1013904223u; e = (float)(s >> 8) / 16777216.f - 0.5f; }
+    fill(s, {&x, &w, &dy});
     struct Product { const char* kind; bool ta, tb; long M, N, K; const float *A, *B; long lda, ldb; };
     const Product prods[] = {
         {"fwd", false, true, T, sh.out, sh.in, x.data(), w.data(), sh.in, sh.in},
@@ -111,7 +118,7 @@ int main(int argc, char** argv) {
       char name[64], shape[64];
       snprintf(name, sizeof name, "sgemm_%s_%s", sh.name, p.kind);
       snprintf(shape, sizeof shape, "%ldx%ldx%ld%s%s", p.M, p.N, p.K, p.ta ? ",ta" : "", p.tb ? ",tb" : "");
-      report(name, T, threads, shape, 2.0 * p.M * p.N * p.K, t, maxdiff(ca, cb));
+      report(name, shape, threads, 2.0 * p.M * p.N * p.K, t, maxdiff(ca, cb));
     }
   }
   return 0;
