@@ -74,7 +74,6 @@ export function logitChunkRows(vocab: number): number {
 /** Most bytes of tape buffers kept for reuse between passes (the default tape budget plus half). */
 const POOL_MAX_BYTES = 768 * 2 ** 20;
 
-
 /** Logit of an id outside the softmax vocabulary: exp underflows to 0, and p·log p stays 0 (not NaN as with -Infinity). */
 const MASKED_LOGIT = -1e9;
 
