@@ -22,7 +22,8 @@ test('kernel-ab: one JSON line per kernel, and HEAD against an unchanged tree di
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string | null>);
   const products = ['qkv', 'o', 'gate_up', 'down', 'lm_head'].flatMap((w) => ['fwd', 'dx', 'dw'].map((k) => `sgemm_${w}_${k}`));
-  assert.deepEqual(lines.map((l) => l.bench), ['attention_fwd', 'attention_bwd', ...products]);
+  assert.deepEqual(lines.map((l) => l.bench), ['attention_fwd', 'attention_bwd', ...products, 'sgemm_square', 'sgemm_square', 'sgemm_square']);
+  assert.deepEqual(lines.slice(-3).map((l) => l.shape), ['2048x512x512', '2048x512x2048', '1024x1024x1024']);
   assert.equal(lines[0]!.shape, 'T=300,H=4,Hkv=2,D=64,causal');
   assert.equal(lines.find((l) => l.bench === 'sgemm_down_dw')!.shape, '256x704x300,ta');
   for (const l of lines) {
