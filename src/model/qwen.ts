@@ -111,8 +111,7 @@ export class QwenModel {
   private excludedIds: Int32Array | null = null;
   private excludedMask: Uint8Array | null = null;
   private chunkDh = new Float32Array(0);
-  /** Rows of logits per chunk (logitChunkRows of the vocabulary unless set with setLogitChunkRows). */
-  chunkRows: number;
+  private rowsPerChunk: number;
   /** Rows per chunk of prefill and of inference-only forwards (bounds activation memory). */
   prefillChunk = 2048;
   private lpC: Float32Array;
@@ -122,9 +121,9 @@ export class QwenModel {
     this.k = kernels ?? getKernels();
     this.cfg = weights.config;
     this.rope = new RopeTables(this.cfg);
-    this.chunkRows = logitChunkRows(weights.dims.vocab);
-    this.lpC = new Float32Array(this.chunkRows);
-    this.entC = new Float32Array(this.chunkRows);
+    this.rowsPerChunk = logitChunkRows(weights.dims.vocab);
+    this.lpC = new Float32Array(this.rowsPerChunk);
+    this.entC = new Float32Array(this.rowsPerChunk);
   }
 
   /**
@@ -134,10 +133,15 @@ export class QwenModel {
    */
   setLogitChunkRows(rows: number): void {
     if (!(Number.isInteger(rows) && rows >= 1)) throw new RangeError(`logit chunk rows: expected an integer >= 1, got ${rows}`);
-    this.chunkRows = rows;
+    this.rowsPerChunk = rows;
     this.lpC = new Float32Array(rows);
     this.entC = new Float32Array(rows);
     this.chunkLogits = new Float32Array(0);  // ensure() sizes the chunk buffers again
+  }
+
+  /** Rows of logits per chunk: logitChunkRows of the vocabulary unless set with setLogitChunkRows. */
+  get chunkRows(): number {
+    return this.rowsPerChunk;
   }
 
   /** Gradient buffers for the base weights (full fine-tuning). */
