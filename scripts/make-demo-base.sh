@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the demo's shipped base checkpoint, models/demo-base/ (issue 12), with longrl's
+# Remakes the demo's shipped base checkpoint, models/demo-base/ (issue 12), with longrl's
 # own pretraining command: plain next-token prediction on synthetic documents, no answer
-# format, no traces. Two phases (~17-21 minutes on 2 cores, docs/demo-study.md §11-12):
+# format, no traces. Bit for bit with the kernels it was made with; later kernel changes
+# move the last bits, and the remake is a comparable base rather than the same one (README). Two phases (~17-21 minutes on 2 cores, docs/demo-study.md §11-12):
 #   1. recipes/demo-base-1.yaml: the `demo` preset from scratch, 2,000 steps on 32-token
 #      fact documents (the lookup forms on short documents), then annealed;
 #   2. recipes/demo-base.yaml: from phase 1, 3,000 steps growing the documents to 128
