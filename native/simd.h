@@ -63,17 +63,22 @@ static inline vf vexp(vf x) {
 // n in [-126, 0], so no overflow clamp is needed and 2^n is one exact scale (vexp splits it
 // in two for n = 128); on AVX-512 that scale is one vscalefps. About a third fewer
 // instructions than vexp: the exp pass was ~28% of the attention forward.
+// y * 2^n for integral n >= -127 or n = -inf: one vscalefps on AVX-512, else the exponent
+// field built from n (clamped to -127, where the field is 0 and so is the result).
+static inline vf times_pow2(vf y, vf n) {
+#if defined(__AVX512F__)
+  if constexpr (W == 16) return (vf)_mm512_scalef_ps((__m512)y, (__m512)n);
+#endif
+  const vi ni = __builtin_convertvector(vmax(n, vset(-127.f)), vi);
+  return y * (vf)((ni + 127) << 23);
+}
+
 static inline vf vexp_nonpos(vf x) {
   const vf lo = vset(-87.33654475f);
   vi under = x < lo;
   vf n;
-  vf y = exp_reduced(vmax(x, lo), &n);
-#if defined(__AVX512F__)
-  if constexpr (W == 16) y = (vf)_mm512_scalef_ps((__m512)y, (__m512)n);
-  else y = y * (vf)((__builtin_convertvector(n, vi) + 127) << 23);
-#else
-  y = y * (vf)((__builtin_convertvector(n, vi) + 127) << 23);
-#endif
+  const vf r = exp_reduced(vmax(x, lo), &n);  // sets n, in [-126, 0] here
+  const vf y = times_pow2(r, n);
   return under ? vset(0.f) : y;
 }
 
@@ -94,12 +99,7 @@ static inline vf vexp2_nonpos(vf x) {
   p = p * f + vset(2.402224243e-1f);
   p = p * f + vset(6.931470037e-1f);
   p = p * f + vset(1.f);
-#if defined(__AVX512F__)
-  if constexpr (W == 16) return (vf)_mm512_scalef_ps((__m512)p, (__m512)n);  // 0 for n = -inf
-#endif
-  // n >= -127 here: at -127 the exponent field is 0, so the result is 0 (as below the normals).
-  const vi ni = __builtin_convertvector(vmax(n, vset(-127.f)), vi);
-  return p * (vf)((ni + 127) << 23);
+  return times_pow2(p, n);  // 0 for a masked key's n = -inf
 }
 
 // Largest lane, by halving (max is exact in any order; a scan was a chain of W dependent
